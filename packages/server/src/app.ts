@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto'
+import fastifyCookie from '@fastify/cookie'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { LogController } from 'fastify'
+import type { FastifyBaseLogger } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import { registerApiKeyRoutes } from './api-keys/routes.js'
+import { apiKeyService } from './api-keys/service.js'
+import { apiKeyStore } from './api-keys/store.js'
+import type { Clock } from './auth/context.js'
+import { registerAuthRoutes } from './auth/routes.js'
+import { authService } from './auth/service.js'
+import { authStore } from './auth/store.js'
+import type { Config } from './config.js'
+import { deriveKey } from './credentials/master-key.js'
+import type { MasterKey } from './credentials/master-key.js'
+import type { Database } from './db/database.js'
+import type { App } from './http/app-types.js'
+import { registerAuthentication } from './http/authentication.js'
+import { registerProblemHandlers } from './http/problems.js'
+import { ProblemSchema } from './http/schemas.js'
+import { loggableUrl } from './observability/logging.js'
+import { createMetrics, statusClass } from './observability/metrics.js'
+import { createReadiness } from './observability/readiness.js'
+import { registerObservabilityRoutes } from './observability/routes.js'
+import { openApiOptions } from './openapi/document.js'
+import { registerWorkspaceRoutes } from './workspaces/routes.js'
+import { workspaceService } from './workspaces/service.js'
+import { workspaceStore } from './workspaces/store.js'
+
+export interface AppDeps {
+  readonly config: Config
+  readonly database: Database
+  readonly masterKey: MasterKey
+  readonly logger: FastifyBaseLogger
+  readonly clock?: Clock
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The request id: the caller's `X-Request-Id` when it is a sane token, else a fresh UUID. */
+function requestIdOf(request: IncomingMessage): string {
+  const header = request.headers['x-request-id']
+  return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID()
+}
+
+/**
+ * Wires the services over one database and returns them; the HTTP app and the CLI share this.
+ *
+ * @example
+ * const services = createServices({ config, database, masterKey })
+ */
+export function createServices(deps: Omit<AppDeps, 'logger'>) {
+  const clock = deps.clock ?? Date.now
+  const db = deps.database.db
+  const workspaceRows = workspaceStore(db)
+  const workspaces = workspaceService({ store: workspaceRows, clock, defaultApiRateLimit: deps.config.apiRateLimit })
+  const apiKeys = apiKeyService({ store: apiKeyStore(db), clock })
+  const auth = authService({
+    store: authStore(db),
+    workspaces: workspaceRows,
+    clock,
+    csrfKey: deriveKey(deps.masterKey.key, 'csrf'),
+    sessionTtlMs: deps.config.sessionTtlMs,
+  })
+  return { clock, workspaces, apiKeys, auth }
+}
+
+export type Services = ReturnType<typeof createServices>
+
+/**
+ * Builds the HTTP application: logging with request ids, problem+json errors, authentication,
+ * metrics, readiness, the OpenAPI document and reference, and every route.
+ *
+ * @example
+ * const app = await buildApp({ config, database, masterKey, logger })
+ * await app.listen({ port: config.port, host: config.host })
+ */
+export async function buildApp(deps: AppDeps): Promise<App & { services: Services }> {
+  const { config, database, logger } = deps
+  const app = Fastify({
+    loggerInstance: logger,
+    genReqId: requestIdOf,
+    // One 'request completed' line per request, written by our onResponse hook below.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const services = createServices(deps)
+  const metrics = createMetrics()
+  const readiness = createReadiness()
+  readiness.register('database', () => database.ping())
+
+  app.decorate('readiness', readiness)
+  app.decorate('metrics', metrics)
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route, status_class: statusClass(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+    request.log.info(
+      {
+        method: request.method,
+        url: loggableUrl(request.url),
+        route,
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    )
+  })
+
+  registerProblemHandlers(app)
+  await app.register(fastifyCookie)
+  app.addSchema(ProblemSchema)
+  await app.register(fastifySwagger, openApiOptions(config.publicUrl))
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true })
+  registerAuthentication(app, { auth: services.auth, apiKeys: services.apiKeys })
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
+  registerObservabilityRoutes(app, { readiness, metrics })
+  registerAuthRoutes(app, { auth: services.auth, workspaces: services.workspaces, config })
+  registerApiKeyRoutes(app, { apiKeys: services.apiKeys })
+  registerWorkspaceRoutes(app, { workspaces: services.workspaces })
+
+  return Object.assign(app, { services })
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: ReturnType<typeof createReadiness>
+    metrics: ReturnType<typeof createMetrics>
+  }
+}

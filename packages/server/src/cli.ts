@@ -1,0 +1,201 @@
+import { Command, InvalidArgumentError, Option } from 'commander'
+import pino from 'pino'
+import type { Logger } from 'pino'
+import { createServices } from './app.js'
+import type { Scope } from './auth/scopes.js'
+import { isScope, roles } from './auth/scopes.js'
+import type { Role } from './auth/scopes.js'
+import { loadConfig, unknownVariables } from './config.js'
+import type { Config } from './config.js'
+import { resolveMasterKey } from './credentials/master-key.js'
+import { openDatabase } from './db/database.js'
+import { migrateDown, migrateUp, migrationStatus } from './db/migrator.js'
+import { AppError } from './errors.js'
+import { loggerOptions } from './observability/logging.js'
+import { startServer } from './start.js'
+import type { RunningServer } from './start.js'
+import { signInUrl } from './workspaces/bootstrap.js'
+
+export interface CliIo {
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly out: (text: string) => void
+  readonly err: (text: string) => void
+  /** Reads all of standard input (for `--password-stdin`). */
+  readonly readStdin: () => Promise<string>
+  /** The logger for `serve`; defaults to JSON on stdout at the configured level. */
+  readonly logger?: (config: Config) => Logger
+  /** Called with the running server, so a caller (a test) can stop it; by default signals do. */
+  readonly onServing?: (server: RunningServer) => void
+}
+
+function parseScopes(value: string): Scope[] {
+  const list = value.split(',').map((s) => s.trim())
+  const bad = list.filter((s) => !isScope(s))
+  if (bad.length > 0) throw new InvalidArgumentError(`unknown scope ${bad.join(', ')}`)
+  return list.filter(isScope)
+}
+
+/**
+ * The `toolplane` command line: serve, migrate, admin. Output and environment are injected so the
+ * commands run the same in a test as in a shell.
+ *
+ * @example
+ * await createProgram(io).parseAsync(['migrate', 'status'], { from: 'user' })
+ */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('toolplane')
+    .description('Run actions on third-party tools with managed credentials.')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError()
+
+  const config = () => loadConfig(io.env)
+
+  async function withServices<T>(run: (services: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
+    const cfg = config()
+    const masterKey = resolveMasterKey(cfg.masterKey, (file) => {
+      io.err(`Generated a master key in ${file}; back it up.\n`)
+    })
+    const database = openDatabase(cfg.database)
+    try {
+      await migrateUp(database.db)
+      return await run(createServices({ config: cfg, database, masterKey }))
+    } finally {
+      await database.close()
+    }
+  }
+
+  async function workspaceId(services: ReturnType<typeof createServices>, slug: string): Promise<string> {
+    const workspace = await services.workspaces.findBySlug(slug)
+    if (workspace === undefined) {
+      throw new AppError('not_found', `There is no workspace "${slug}"; create it with \`toolplane admin create-workspace\`.`)
+    }
+    return workspace.id
+  }
+
+  program
+    .command('serve')
+    .description('Start the API, UI and worker (embedded mode) or an API node (cluster mode).')
+    .action(async () => {
+      const cfg = config()
+      const logger = io.logger?.(cfg) ?? pino(loggerOptions(cfg.logLevel))
+      for (const name of unknownVariables(io.env)) logger.warn({ variable: name }, 'unknown TOOLPLANE_ variable ignored')
+      const server = await startServer(cfg, logger, io.out)
+      if (io.onServing) {
+        io.onServing(server)
+        return
+      }
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'shutting down')
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed')
+            process.exit(1)
+          },
+        )
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+
+  program
+    .command('migrate')
+    .description('Apply, revert or list database migrations.')
+    .addArgument(
+      new Command().createArgument('direction', 'up, down (reverts the latest) or status').choices(['up', 'down', 'status']),
+    )
+    .action(async (direction: 'up' | 'down' | 'status') => {
+      const database = openDatabase(config().database)
+      try {
+        if (direction === 'up') {
+          const applied = await migrateUp(database.db)
+          io.out(applied.length === 0 ? 'Already up to date.\n' : `Applied ${applied.join(', ')}.\n`)
+        } else if (direction === 'down') {
+          const reverted = await migrateDown(database.db)
+          io.out(reverted.length === 0 ? 'Nothing to revert.\n' : `Reverted ${reverted.join(', ')}.\n`)
+        } else {
+          for (const m of await migrationStatus(database.db)) {
+            io.out(`${m.executedAt === null ? 'pending ' : 'applied '} ${m.name}${m.executedAt === null ? '' : `  ${m.executedAt.toISOString()}`}\n`)
+          }
+        }
+      } finally {
+        await database.close()
+      }
+    })
+
+  const admin = program.command('admin').description('Create workspaces, users, API keys and sign-in links.')
+
+  admin
+    .command('create-workspace')
+    .description('Create a workspace.')
+    .requiredOption('--slug <slug>', 'short unique name, e.g. acme')
+    .option('--name <name>', 'display name (defaults to the slug)')
+    .action(async (options: { slug: string; name?: string }) => {
+      const workspace = await withServices((s) => s.workspaces.create({ slug: options.slug, name: options.name ?? options.slug }))
+      io.out(`Created workspace ${workspace.slug} (${workspace.id}).\n`)
+    })
+
+  admin
+    .command('create-user')
+    .description('Create a user (or add an existing one) in a workspace.')
+    .requiredOption('--email <email>', 'sign-in email')
+    .option('--password <password>', 'at least 12 characters (prefer --password-stdin: arguments show in ps)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--name <name>', 'display name')
+    .addOption(new Option('--role <role>', 'role in the workspace').choices(roles).default('owner'))
+    .option('--workspace <slug>', 'workspace slug', 'default')
+    .action(
+      async (options: {
+        email: string
+        password?: string
+        passwordStdin?: boolean
+        name?: string
+        role: Role
+        workspace: string
+      }) => {
+        const password = options.passwordStdin === true ? (await io.readStdin()).replace(/\r?\n$/, '') : (options.password ?? null)
+        const user = await withServices(async (s) =>
+          s.auth.addUser({
+            email: options.email,
+            password,
+            name: options.name ?? null,
+            role: options.role,
+            workspaceId: await workspaceId(s, options.workspace),
+          }),
+        )
+        io.out(`User ${user.email} (${user.id}) is ${options.role} of ${options.workspace}.\n`)
+      },
+    )
+
+  admin
+    .command('create-api-key')
+    .description('Create an API key and print it once.')
+    .requiredOption('--name <name>', 'what the key is for')
+    .option('--scopes <list>', 'comma-separated scopes', parseScopes, ['admin'] as Scope[])
+    .option('--workspace <slug>', 'workspace slug', 'default')
+    .action(async (options: { name: string; scopes: Scope[]; workspace: string }) => {
+      const { apiKey, key } = await withServices(async (s) =>
+        s.apiKeys.create(await workspaceId(s, options.workspace), { name: options.name, scopes: options.scopes }),
+      )
+      io.err(`Created API key ${apiKey.id} with scopes ${apiKey.scopes.join(', ')}. It is shown once:\n`)
+      io.out(`${key}\n`)
+    })
+
+  admin
+    .command('sign-in-link')
+    .description('Print a one-time sign-in link for a user (valid 24 hours).')
+    .requiredOption('--email <email>', 'the user')
+    .option('--workspace <slug>', 'workspace slug', 'default')
+    .action(async (options: { email: string; workspace: string }) => {
+      const url = await withServices(async (s) => {
+        const user = await s.auth.findUserByEmail(options.email)
+        if (user === undefined) throw new AppError('not_found', `There is no user ${options.email}.`)
+        const link = await s.auth.createSignInLink(await workspaceId(s, options.workspace), user.id)
+        return signInUrl(config().publicUrl, link.token)
+      })
+      io.out(`${url}\n`)
+    })
+
+  return program
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely'
+import * as backbone from './0001-backbone.js'
+
+/**
+ * Every migration, in order. Imported statically (not read from a folder at run time) so the
+ * list is the same in source, in the build and in any bundle. Names never change once released.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-backbone': backbone,
+}

@@ -1,0 +1,73 @@
+/**
+ * The database schema as Kysely sees it. Column names are snake_case; times are epoch milliseconds
+ * (bigint) so both SQLite and PostgreSQL store, index and compare them the same way.
+ */
+
+export interface WorkspaceTable {
+  id: string
+  slug: string
+  name: string
+  monthly_execution_quota: number | null
+  api_rate_limit: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface UserTable {
+  id: string
+  email: string
+  name: string | null
+  password_hash: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface MembershipTable {
+  workspace_id: string
+  user_id: string
+  role: string
+  created_at: number
+}
+
+export interface SessionTable {
+  id: string
+  token_hash: string
+  user_id: string
+  workspace_id: string
+  created_at: number
+  expires_at: number
+  user_agent: string | null
+}
+
+export interface SignInLinkTable {
+  id: string
+  token_hash: string
+  user_id: string
+  workspace_id: string
+  created_at: number
+  expires_at: number
+  used_at: number | null
+}
+
+export interface ApiKeyTable {
+  id: string
+  workspace_id: string
+  name: string
+  prefix: string
+  key_hash: string
+  /** JSON array of scope names. */
+  scopes: string
+  rate_limit: string | null
+  created_at: number
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+export interface Schema {
+  workspaces: WorkspaceTable
+  users: UserTable
+  memberships: MembershipTable
+  sessions: SessionTable
+  sign_in_links: SignInLinkTable
+  api_keys: ApiKeyTable
+}

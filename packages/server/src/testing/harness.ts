@@ -1,0 +1,89 @@
+import { Writable } from 'node:stream'
+import pino from 'pino'
+import { buildApp } from '../app.js'
+import type { Scope } from '../auth/scopes.js'
+import { loadConfig } from '../config.js'
+import type { Config } from '../config.js'
+import { resolveMasterKey } from '../credentials/master-key.js'
+import type { Database, Dialect } from '../db/database.js'
+import { openDatabase } from '../db/database.js'
+import { migrateUp } from '../db/migrator.js'
+import { loggerOptions } from '../observability/logging.js'
+import { createTestDatabase } from './databases.js'
+import type { TestDatabase } from './databases.js'
+
+export interface TestApp {
+  readonly app: Awaited<ReturnType<typeof buildApp>>
+  readonly config: Config
+  readonly database: Database
+  readonly testDatabase: TestDatabase
+  /** Every log line written so far, parsed. */
+  readonly logs: Record<string, unknown>[]
+  /** The raw log text, for searching for things that must never appear. */
+  logText(): string
+  /** The test clock: `now.value` is what the app sees as the current time. */
+  readonly now: { value: number }
+  /** Creates a workspace with an API key holding `scopes`; returns the key's secret. */
+  workspace(slug: string, scopes?: Scope[]): Promise<{ id: string; key: string }>
+  /** Adds a key to an existing workspace. */
+  key(workspaceId: string, scopes: Scope[]): Promise<string>
+  close(): Promise<void>
+}
+
+/**
+ * A real app on a fresh database of the given dialect, migrated, with logs captured at debug
+ * level. `env` adds configuration variables.
+ */
+export async function startTestApp(dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
+  const testDatabase = await createTestDatabase(dialect)
+  const config = loadConfig({
+    TOOLPLANE_DATA_DIR: testDatabase.dataDir,
+    TOOLPLANE_DATABASE_URL: testDatabase.url,
+    TOOLPLANE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    TOOLPLANE_LOG_LEVEL: 'debug',
+    ...env,
+  })
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''))
+      done()
+    },
+  })
+  const logger = pino(loggerOptions(config.logLevel), stream)
+  const database = openDatabase(config.database)
+  await migrateUp(database.db)
+  const now = { value: Date.UTC(2026, 0, 15, 12) }
+  const masterKey = resolveMasterKey(config.masterKey, () => undefined)
+  const app = await buildApp({ config, database, masterKey, logger, clock: () => now.value })
+
+  const key = async (workspaceId: string, scopes: Scope[]) =>
+    (await app.services.apiKeys.create(workspaceId, { name: `test ${scopes.join(' ')}`, scopes })).key
+
+  return {
+    app,
+    config,
+    database,
+    testDatabase,
+    get logs() {
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    },
+    logText: () => lines.join('\n'),
+    now,
+    key,
+    async workspace(slug, scopes = ['admin']) {
+      const workspace = await app.services.workspaces.create({ slug, name: slug })
+      return { id: workspace.id, key: await key(workspace.id, scopes) }
+    },
+    async close() {
+      await app.close()
+      await database.close()
+      await testDatabase.drop()
+    },
+  }
+}
+
+/** `Authorization` header for an API key. */
+export function bearer(key: string): { authorization: string } {
+  return { authorization: `Bearer ${key}` }
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  resolve: { conditions: ['@toolplane/source'] },
+  ssr: { resolve: { conditions: ['@toolplane/source'] } },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts', 'plugins/*/src/**/*.ts'],
+      exclude: ['**/*.test.ts', '**/testing/**', '**/bin.ts', '**/openapi/generate.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      thresholds: { lines: 85, branches: 85 },
+    },
+  },
+})
