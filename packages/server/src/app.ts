@@ -19,7 +19,9 @@ import type { MasterKey } from './credentials/master-key.js'
 import type { Database } from './db/database.js'
 import type { App } from './http/app-types.js'
 import { registerAuthentication } from './http/authentication.js'
+import type { DeclaredRoute } from './http/authentication.js'
 import { registerProblemHandlers } from './http/problems.js'
+import { registerValidation } from './http/validation.js'
 import { ProblemSchema } from './http/schemas.js'
 import { loggableUrl } from './observability/logging.js'
 import { createMetrics, statusClass } from './observability/metrics.js'
@@ -78,7 +80,7 @@ export type Services = ReturnType<typeof createServices>
  * const app = await buildApp({ config, database, masterKey, logger })
  * await app.listen({ port: config.port, host: config.host })
  */
-export async function buildApp(deps: AppDeps): Promise<App & { services: Services }> {
+export async function buildApp(deps: AppDeps): Promise<App & { services: Services; declaredRoutes: readonly DeclaredRoute[] }> {
   const { config, database, logger } = deps
   const app = Fastify({
     loggerInstance: logger,
@@ -87,7 +89,6 @@ export async function buildApp(deps: AppDeps): Promise<App & { services: Service
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const services = createServices(deps)
@@ -120,11 +121,12 @@ export async function buildApp(deps: AppDeps): Promise<App & { services: Service
   })
 
   registerProblemHandlers(app)
+  registerValidation(app)
   await app.register(fastifyCookie)
   app.addSchema(ProblemSchema)
   await app.register(fastifySwagger, openApiOptions(config.publicUrl))
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true })
-  registerAuthentication(app, { auth: services.auth, apiKeys: services.apiKeys })
+  const declaredRoutes = registerAuthentication(app, { auth: services.auth, apiKeys: services.apiKeys })
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   registerObservabilityRoutes(app, { readiness, metrics })
@@ -132,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<App & { services: Service
   registerApiKeyRoutes(app, { apiKeys: services.apiKeys })
   registerWorkspaceRoutes(app, { workspaces: services.workspaces })
 
-  return Object.assign(app, { services })
+  return Object.assign(app, { services, declaredRoutes })
 }
 
 declare module 'fastify' {

@@ -1,12 +1,51 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely'
+import type { DialectAdapter, MigrationLockOptions } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
 import type { Schema } from './schema.js'
 
 export type Dialect = 'sqlite' | 'postgres'
+
+/**
+ * Kysely's SQLite adapter takes no migration lock (one connection per process is assumed), but two
+ * processes — `toolplane migrate` and a starting server — can share the file. This adapter takes
+ * the lock row by writing the time into it when it is free (or held for longer than a crashed
+ * migration could plausibly take), polling until it can; and it runs each migration in a
+ * transaction, which SQLite supports for DDL.
+ */
+class MigrationLockingSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's own signature
+  override async acquireMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    const staleAfterMs = 10 * 60_000
+    const giveUpAt = Date.now() + 2 * 60_000
+    for (;;) {
+      const now = Date.now()
+      const result = await sql`update ${sql.table(options.lockTable)} set is_locked = ${now}
+        where id = ${options.lockRowId} and (is_locked = 0 or is_locked < ${now - staleAfterMs})`.execute(db)
+      if ((result.numAffectedRows ?? 0n) > 0n) return
+      if (now > giveUpAt) throw new Error('another process has held the migration lock for over two minutes')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's own signature
+  override async releaseMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    await sql`update ${sql.table(options.lockTable)} set is_locked = 0 where id = ${options.lockRowId}`.execute(db)
+  }
+}
+
+class ToolplaneSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new MigrationLockingSqliteAdapter()
+  }
+}
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Database {
@@ -33,11 +72,12 @@ export function openDatabase(config: DatabaseConfig): Database {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') fs.mkdirSync(path.dirname(config.path), { recursive: true })
     const sqlite = new SQLite(config.path)
+    // busy_timeout first: switching a new file to WAL needs a lock another process may hold.
+    sqlite.pragma('busy_timeout = 5000')
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
-    sqlite.pragma('busy_timeout = 5000')
-    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) })
+    const db = new Kysely<Schema>({ dialect: new ToolplaneSqliteDialect({ database: sqlite }) })
     return {
       db,
       dialect: 'sqlite',

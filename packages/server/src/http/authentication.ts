@@ -5,7 +5,7 @@ import { grants } from '../auth/scopes.js'
 import type { AuthService } from '../auth/service.js'
 import { AppError } from '../errors.js'
 import { problemRef } from './schemas.js'
-import type { App } from './app-types.js'
+import type { App, RouteAuth } from './app-types.js'
 
 export const sessionCookie = 'toolplane_session'
 export const csrfHeader = 'x-csrf-token'
@@ -16,11 +16,18 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
  * `config.auth` who may call it, registration fails when it does not, and one `onRequest` hook
  * enforces it before the body is even read. The same declaration feeds the OpenAPI `security`.
  */
-export function registerAuthentication(app: App, deps: { auth: AuthService; apiKeys: ApiKeyService }): void {
+export function registerAuthentication(
+  app: App,
+  deps: { auth: AuthService; apiKeys: ApiKeyService },
+): readonly DeclaredRoute[] {
   app.decorateRequest('caller', null)
+  const declaredRoutes: DeclaredRoute[] = []
 
   app.addHook('onRoute', (route) => {
     const declared = route.config?.auth
+    if (declared !== undefined && route.method !== 'HEAD') {
+      for (const method of [route.method].flat()) declaredRoutes.push({ method, url: route.url, auth: declared })
+    }
     if (route.url.startsWith('/v1') && declared === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} does not declare config.auth`)
     }
@@ -50,6 +57,14 @@ export function registerAuthentication(app: App, deps: { auth: AuthService; apiK
     }
     request.caller = caller
   })
+  return declaredRoutes
+}
+
+/** A route and who may call it, as registered; tests walk this list to check every route's access. */
+export interface DeclaredRoute {
+  readonly method: string
+  readonly url: string
+  readonly auth: RouteAuth
 }
 
 async function authenticate(

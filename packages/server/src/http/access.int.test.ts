@@ -1,0 +1,187 @@
+import type { LightMyRequestResponse } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { grants, scopes } from '../auth/scopes.js'
+import type { Scope } from '../auth/scopes.js'
+import { dialects } from '../testing/databases.js'
+import { bearer, startTestApp } from '../testing/harness.js'
+import type { TestApp } from '../testing/harness.js'
+
+/**
+ * Access to every endpoint, proved for every endpoint. A route added to the server without a row
+ * here fails the "covers every route" test, so each new endpoint joins the matrix.
+ */
+
+/** Routes anyone may call. Adding one is a decision: list it here. */
+const publicRoutes = ['POST /v1/auth/login', 'GET /v1/auth/link']
+
+interface Tenant {
+  id: string
+  adminKey: string
+  session: { cookies: Record<string, string>; headers: Record<string, string> }
+  userEmail: string
+}
+
+interface World {
+  t: TestApp
+  a: Tenant
+  b: Tenant
+  password: string
+}
+
+function json<T>(res: LightMyRequestResponse): T {
+  return res.json<T>()
+}
+
+/** For each route: workspace A's caller acts, and B's data must be unread and unchanged. */
+const isolation: Record<string, (w: World) => Promise<void>> = {
+  'GET /v1/me': async ({ t, a }) => {
+    const me = json<{ workspace: { id: string } }>(await t.app.inject({ url: '/v1/me', headers: bearer(a.adminKey) }))
+    expect(me.workspace.id).toBe(a.id)
+  },
+  'GET /v1/workspace': async ({ t, a }) => {
+    const ws = json<{ id: string }>(await t.app.inject({ url: '/v1/workspace', headers: bearer(a.adminKey) }))
+    expect(ws.id).toBe(a.id)
+  },
+  'PATCH /v1/workspace': async ({ t, a, b }) => {
+    const before = json<object>(await t.app.inject({ url: '/v1/workspace', headers: bearer(b.adminKey) }))
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/workspace',
+      headers: bearer(a.adminKey),
+      payload: { name: 'A renamed', monthlyExecutionQuota: 5 },
+    })
+    expect(json<{ id: string }>(res).id).toBe(a.id)
+    expect(json<object>(await t.app.inject({ url: '/v1/workspace', headers: bearer(b.adminKey) }))).toEqual(before)
+  },
+  'GET /v1/api-keys': async ({ t, a, b }) => {
+    const ids = (key: string) =>
+      t.app
+        .inject({ url: '/v1/api-keys?limit=200', headers: bearer(key) })
+        .then((r) => json<{ data: { id: string }[] }>(r).data.map((k) => k.id))
+    const [aIds, bIds] = await Promise.all([ids(a.adminKey), ids(b.adminKey)])
+    expect(aIds.length).toBeGreaterThan(0)
+    expect(bIds.length).toBeGreaterThan(0)
+    expect(aIds.filter((id) => bIds.includes(id))).toEqual([])
+  },
+  'POST /v1/api-keys': async ({ t, a, b }) => {
+    const listB = () => t.app.inject({ url: '/v1/api-keys?limit=200', headers: bearer(b.adminKey) }).then((r) => r.body)
+    const before = await listB()
+    const created = json<{ key: string }>(
+      await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.adminKey), payload: { name: 'n', scopes: ['admin'] } }),
+    )
+    const me = json<{ workspace: { id: string } }>(await t.app.inject({ url: '/v1/me', headers: bearer(created.key) }))
+    expect(me.workspace.id).toBe(a.id)
+    expect(await listB()).toBe(before)
+  },
+  'DELETE /v1/api-keys/:id': async ({ t, a, b }) => {
+    const bKeys = json<{ data: { id: string }[] }>(await t.app.inject({ url: '/v1/api-keys', headers: bearer(b.adminKey) }))
+    for (const { id } of bKeys.data) {
+      const res = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: bearer(a.adminKey) })
+      expect(res.statusCode).toBe(404)
+    }
+    expect((await t.app.inject({ url: '/v1/me', headers: bearer(b.adminKey) })).statusCode).toBe(200)
+  },
+  'POST /v1/auth/logout': async ({ t, a, b }) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout?everywhere=true',
+      cookies: a.session.cookies,
+      headers: a.session.headers,
+    })
+    expect(res.statusCode).toBe(204)
+    expect((await t.app.inject({ url: '/v1/me', cookies: b.session.cookies })).statusCode).toBe(200)
+  },
+  'POST /v1/me/password': async ({ t, b, password }) => {
+    // A's user changes a password; B's user still signs in with theirs.
+    const login = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'a-user@example.com', password } })
+    const cookie = login.cookies.find((c) => c.name === 'toolplane_session')?.value ?? ''
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      cookies: { toolplane_session: cookie },
+      headers: { 'x-csrf-token': json<{ csrfToken: string }>(login).csrfToken },
+      payload: { currentPassword: password, newPassword: 'a different password' },
+    })
+    expect(res.statusCode).toBe(204)
+    const bLogin = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: b.userEmail, password } })
+    expect(bLogin.statusCode).toBe(200)
+  },
+}
+
+/** A concrete URL for a route template: path parameters get a plausible id. */
+function concrete(url: string): string {
+  return url.replace(/:([A-Za-z]+)/g, 'x_0000')
+}
+
+/** A key whose scopes do not grant `required` (the broadest such set, to prove the check is exact). */
+function scopesWithout(required: Scope): Scope[] {
+  return scopes.filter((s) => !grants([s], required))
+}
+
+describe.each(dialects)('access control on %s', (dialect) => {
+  let world: World
+
+  beforeAll(async () => {
+    const t = await startTestApp(dialect)
+    const password = 'the shared test password'
+    const tenant = async (slug: string, email: string): Promise<Tenant> => {
+      const ws = await t.workspace(slug)
+      await t.app.services.auth.addUser({ email, password, workspaceId: ws.id, role: 'owner' })
+      const login = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
+      return {
+        id: ws.id,
+        adminKey: ws.key,
+        userEmail: email,
+        session: {
+          cookies: { toolplane_session: login.cookies.find((c) => c.name === 'toolplane_session')?.value ?? '' },
+          headers: { 'x-csrf-token': json<{ csrfToken: string }>(login).csrfToken },
+        },
+      }
+    }
+    world = { t, a: await tenant('a', 'a-user@example.com'), b: await tenant('b', 'b-user@example.com'), password }
+  })
+  afterAll(() => world.t.close())
+
+  const v1Routes = () => world.t.app.declaredRoutes.filter((r) => r.url.startsWith('/v1'))
+
+  it('covers every route: each is either public by decision or in the isolation matrix', () => {
+    const registered = v1Routes().map((r) => `${r.method} ${r.url}`)
+    const declaredPublic = v1Routes()
+      .filter((r) => r.auth === 'public')
+      .map((r) => `${r.method} ${r.url}`)
+    expect(declaredPublic.sort()).toEqual([...publicRoutes].sort())
+    expect(registered.filter((r) => !publicRoutes.includes(r)).sort()).toEqual(Object.keys(isolation).sort())
+  })
+
+  it('answers 401 problem+json to every protected route called without credentials', async () => {
+    for (const route of v1Routes().filter((r) => r.auth !== 'public')) {
+      const res = await world.t.app.inject({ method: route.method as 'GET', url: concrete(route.url) })
+      expect(res.statusCode, `${route.method} ${route.url}`).toBe(401)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="toolplane"')
+      expect(res.json()).toMatchObject({ code: 'unauthenticated', status: 401 })
+    }
+  })
+
+  it('answers 401 to a malformed Authorization header and to an unknown key', async () => {
+    for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer tp_unknown', 'Bearer not-a-toolplane-key']) {
+      const res = await world.t.app.inject({ url: '/v1/me', headers: { authorization } })
+      expect(res.statusCode, authorization).toBe(401)
+    }
+  })
+
+  it('answers 403 to every scoped route called with a key lacking its scope', async () => {
+    const { t, a } = world
+    for (const route of v1Routes()) {
+      if (route.auth === 'public' || route.auth.scope === null) continue
+      const key = await t.key(a.id, scopesWithout(route.auth.scope))
+      const res = await t.app.inject({ method: route.method as 'GET', url: concrete(route.url), headers: bearer(key), payload: {} })
+      expect(res.statusCode, `${route.method} ${route.url}`).toBe(403)
+      expect(res.json()).toMatchObject({ code: 'forbidden', detail: expect.stringContaining(route.auth.scope) as string })
+    }
+  })
+
+  it.each(Object.keys(isolation))('keeps workspace B out of reach of workspace A: %s', async (route) => {
+    await isolation[route]?.(world)
+  })
+})
