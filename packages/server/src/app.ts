@@ -58,7 +58,11 @@ export function createServices(deps: Omit<AppDeps, 'logger'>) {
   const clock = deps.clock ?? Date.now
   const db = deps.database.db
   const workspaceRows = workspaceStore(db)
-  const workspaces = workspaceService({ store: workspaceRows, clock, defaultApiRateLimit: deps.config.apiRateLimit })
+  const workspaces = workspaceService({
+    store: workspaceRows,
+    clock,
+    defaultApiRateLimit: deps.config.apiRateLimit,
+  })
   const apiKeys = apiKeyService({ store: apiKeyStore(db), clock })
   const auth = authService({
     store: authStore(db),
@@ -80,7 +84,9 @@ export type Services = ReturnType<typeof createServices>
  * const app = await buildApp({ config, database, masterKey, logger })
  * await app.listen({ port: config.port, host: config.host })
  */
-export async function buildApp(deps: AppDeps): Promise<App & { services: Services; declaredRoutes: readonly DeclaredRoute[] }> {
+export async function buildApp(
+  deps: AppDeps,
+): Promise<App & { services: Services; declaredRoutes: readonly DeclaredRoute[] }> {
   const { config, database, logger } = deps
   const app = Fastify({
     loggerInstance: logger,

@@ -23,6 +23,8 @@ try {
     process.stderr.write(`toolplane: ${error.message}\n`)
     process.exit(1)
   }
-  process.stderr.write(`toolplane: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(
+    `toolplane: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
   process.exit(1)
 }

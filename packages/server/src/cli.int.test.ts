@@ -14,7 +14,10 @@ interface Captured {
   err: string
 }
 
-function cli(env: Record<string, string>, stdin = ''): { io: CliIo; captured: Captured; served: RunningServer[] } {
+function cli(
+  env: Record<string, string>,
+  stdin = '',
+): { io: CliIo; captured: Captured; served: RunningServer[] } {
   const captured: Captured = { out: '', err: '' }
   const served: RunningServer[] = []
   return {
@@ -35,7 +38,11 @@ function cli(env: Record<string, string>, stdin = ''): { io: CliIo; captured: Ca
   }
 }
 
-async function run(env: Record<string, string>, args: string[], stdin = ''): Promise<Captured & { served: RunningServer[] }> {
+async function run(
+  env: Record<string, string>,
+  args: string[],
+  stdin = '',
+): Promise<Captured & { served: RunningServer[] }> {
   const { io, captured, served } = cli(env, stdin)
   await createProgram(io).parseAsync(args, { from: 'user' })
   return { ...captured, served }
@@ -57,10 +64,10 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
   afterAll(() => db.drop())
 
   it('migrates up, reports status, reverts and re-applies', async () => {
-    expect((await run(env, ['migrate', 'status'])).out).toMatch(/^pending  0001-backbone/m)
+    expect((await run(env, ['migrate', 'status'])).out).toMatch(/^pending {2}0001-backbone/m)
     expect((await run(env, ['migrate', 'up'])).out).toBe('Applied 0001-backbone.\n')
     expect((await run(env, ['migrate', 'up'])).out).toBe('Already up to date.\n')
-    expect((await run(env, ['migrate', 'status'])).out).toMatch(/^applied  0001-backbone {2}\d{4}-/m)
+    expect((await run(env, ['migrate', 'status'])).out).toMatch(/^applied {2}0001-backbone {2}\d{4}-/m)
     expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0001-backbone.\n')
     expect((await run(env, ['migrate', 'down'])).out).toBe('Nothing to revert.\n')
   })
@@ -72,7 +79,9 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
     try {
       const ready = await fetch(`${server.url}/readyz`)
       expect(ready.status).toBe(200)
-      const me = await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${env.TOOLPLANE_BOOTSTRAP_API_KEY ?? ''}` } })
+      const me = await fetch(`${server.url}/v1/me`, {
+        headers: { authorization: `Bearer ${env.TOOLPLANE_BOOTSTRAP_API_KEY ?? ''}` },
+      })
       expect(me.status).toBe(200)
       expect(await me.json()).toMatchObject({ workspace: { slug: 'default' }, scopes: ['admin'] })
     } finally {
@@ -81,11 +90,36 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
   })
 
   it('creates workspaces, users and API keys, and prints sign-in links', async () => {
-    expect((await run(env, ['admin', 'create-workspace', '--slug', 'acme', '--name', 'Acme'])).out).toMatch(/^Created workspace acme/)
-    const user = await run(env, ['admin', 'create-user', '--email', 'ops@acme.test', '--password-stdin', '--workspace', 'acme', '--role', 'admin'], 'a strong password here\n')
+    expect((await run(env, ['admin', 'create-workspace', '--slug', 'acme', '--name', 'Acme'])).out).toMatch(
+      /^Created workspace acme/,
+    )
+    const user = await run(
+      env,
+      [
+        'admin',
+        'create-user',
+        '--email',
+        'ops@acme.test',
+        '--password-stdin',
+        '--workspace',
+        'acme',
+        '--role',
+        'admin',
+      ],
+      'a strong password here\n',
+    )
     expect(user.out).toMatch(/ops@acme.test .* is admin of acme/)
 
-    const key = await run(env, ['admin', 'create-api-key', '--name', 'deploy', '--scopes', 'tools:read,executions:write', '--workspace', 'acme'])
+    const key = await run(env, [
+      'admin',
+      'create-api-key',
+      '--name',
+      'deploy',
+      '--scopes',
+      'tools:read,executions:write',
+      '--workspace',
+      'acme',
+    ])
     expect(key.out.trim()).toMatch(/^tp_[A-Za-z0-9_-]{43}$/)
     expect(key.err).toContain('tools:read, executions:write')
 
@@ -96,8 +130,13 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
     const server = served[0]
     if (server === undefined) throw new Error('not serving')
     try {
-      const me = await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${key.out.trim()}` } })
-      expect(await me.json()).toMatchObject({ workspace: { slug: 'acme' }, scopes: ['tools:read', 'executions:write'] })
+      const me = await fetch(`${server.url}/v1/me`, {
+        headers: { authorization: `Bearer ${key.out.trim()}` },
+      })
+      expect(await me.json()).toMatchObject({
+        workspace: { slug: 'acme' },
+        scopes: ['tools:read', 'executions:write'],
+      })
       const login = await fetch(`${server.url}/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -110,12 +149,18 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
   })
 
   it('explains mistakes instead of doing something else', async () => {
-    await expect(run(env, ['admin', 'create-api-key', '--name', 'x', '--scopes', 'root'])).rejects.toThrow(/unknown scope root/)
-    await expect(run(env, ['admin', 'create-user', '--email', 'a@b.test', '--workspace', 'nope'])).rejects.toThrow(
-      /no workspace "nope"/,
+    await expect(run(env, ['admin', 'create-api-key', '--name', 'x', '--scopes', 'root'])).rejects.toThrow(
+      /unknown scope root/,
     )
-    await expect(run(env, ['admin', 'sign-in-link', '--email', 'ghost@b.test'])).rejects.toThrow(/no user ghost@b.test/)
-    await expect(run({ ...env, TOOLPLANE_PORT: 'x' }, ['migrate', 'status'])).rejects.toThrow(/TOOLPLANE_PORT/)
+    await expect(
+      run(env, ['admin', 'create-user', '--email', 'a@b.test', '--workspace', 'nope']),
+    ).rejects.toThrow(/no workspace "nope"/)
+    await expect(run(env, ['admin', 'sign-in-link', '--email', 'ghost@b.test'])).rejects.toThrow(
+      /no user ghost@b.test/,
+    )
+    await expect(run({ ...env, TOOLPLANE_PORT: 'x' }, ['migrate', 'status'])).rejects.toThrow(
+      /TOOLPLANE_PORT/,
+    )
     await expect(run(env, ['migrate', 'sideways'])).rejects.toThrow()
   })
 })

@@ -51,7 +51,9 @@ export function createProgram(io: CliIo): Command {
 
   const config = () => loadConfig(io.env)
 
-  async function withServices<T>(run: (services: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
+  async function withServices<T>(
+    run: (services: ReturnType<typeof createServices>) => Promise<T>,
+  ): Promise<T> {
     const cfg = config()
     const masterKey = resolveMasterKey(cfg.masterKey, (file) => {
       io.err(`Generated a master key in ${file}; back it up.\n`)
@@ -68,7 +70,10 @@ export function createProgram(io: CliIo): Command {
   async function workspaceId(services: ReturnType<typeof createServices>, slug: string): Promise<string> {
     const workspace = await services.workspaces.findBySlug(slug)
     if (workspace === undefined) {
-      throw new AppError('not_found', `There is no workspace "${slug}"; create it with \`toolplane admin create-workspace\`.`)
+      throw new AppError(
+        'not_found',
+        `There is no workspace "${slug}"; create it with \`toolplane admin create-workspace\`.`,
+      )
     }
     return workspace.id
   }
@@ -79,7 +84,8 @@ export function createProgram(io: CliIo): Command {
     .action(async () => {
       const cfg = config()
       const logger = io.logger?.(cfg) ?? pino(loggerOptions(cfg.logLevel))
-      for (const name of unknownVariables(io.env)) logger.warn({ variable: name }, 'unknown TOOLPLANE_ variable ignored')
+      for (const name of unknownVariables(io.env))
+        logger.warn({ variable: name }, 'unknown TOOLPLANE_ variable ignored')
       const server = await startServer(cfg, logger, io.out)
       if (io.onServing) {
         io.onServing(server)
@@ -103,7 +109,9 @@ export function createProgram(io: CliIo): Command {
     .command('migrate')
     .description('Apply, revert or list database migrations.')
     .addArgument(
-      new Command().createArgument('direction', 'up, down (reverts the latest) or status').choices(['up', 'down', 'status']),
+      new Command()
+        .createArgument('direction', 'up, down (reverts the latest) or status')
+        .choices(['up', 'down', 'status']),
     )
     .action(async (direction: 'up' | 'down' | 'status') => {
       const database = openDatabase(config().database)
@@ -116,7 +124,9 @@ export function createProgram(io: CliIo): Command {
           io.out(reverted.length === 0 ? 'Nothing to revert.\n' : `Reverted ${reverted.join(', ')}.\n`)
         } else {
           for (const m of await migrationStatus(database.db)) {
-            io.out(`${m.executedAt === null ? 'pending ' : 'applied '} ${m.name}${m.executedAt === null ? '' : `  ${m.executedAt.toISOString()}`}\n`)
+            io.out(
+              `${m.executedAt === null ? 'pending ' : 'applied '} ${m.name}${m.executedAt === null ? '' : `  ${m.executedAt.toISOString()}`}\n`,
+            )
           }
         }
       } finally {
@@ -132,7 +142,9 @@ export function createProgram(io: CliIo): Command {
     .requiredOption('--slug <slug>', 'short unique name, e.g. acme')
     .option('--name <name>', 'display name (defaults to the slug)')
     .action(async (options: { slug: string; name?: string }) => {
-      const workspace = await withServices((s) => s.workspaces.create({ slug: options.slug, name: options.name ?? options.slug }))
+      const workspace = await withServices((s) =>
+        s.workspaces.create({ slug: options.slug, name: options.name ?? options.slug }),
+      )
       io.out(`Created workspace ${workspace.slug} (${workspace.id}).\n`)
     })
 
@@ -154,7 +166,10 @@ export function createProgram(io: CliIo): Command {
         role: Role
         workspace: string
       }) => {
-        const password = options.passwordStdin === true ? (await io.readStdin()).replace(/\r?\n$/, '') : (options.password ?? null)
+        const password =
+          options.passwordStdin === true
+            ? (await io.readStdin()).replace(/\r?\n$/, '')
+            : (options.password ?? null)
         const user = await withServices(async (s) =>
           s.auth.addUser({
             email: options.email,
@@ -176,7 +191,10 @@ export function createProgram(io: CliIo): Command {
     .option('--workspace <slug>', 'workspace slug', 'default')
     .action(async (options: { name: string; scopes: Scope[]; workspace: string }) => {
       const { apiKey, key } = await withServices(async (s) =>
-        s.apiKeys.create(await workspaceId(s, options.workspace), { name: options.name, scopes: options.scopes }),
+        s.apiKeys.create(await workspaceId(s, options.workspace), {
+          name: options.name,
+          scopes: options.scopes,
+        }),
       )
       io.err(`Created API key ${apiKey.id} with scopes ${apiKey.scopes.join(', ')}. It is shown once:\n`)
       io.out(`${key}\n`)

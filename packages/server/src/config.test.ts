@@ -1,6 +1,13 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, knownVariables, loadConfig, parseDuration, parseRateLimit, unknownVariables } from './config.js'
+import {
+  ConfigError,
+  knownVariables,
+  loadConfig,
+  parseDuration,
+  parseRateLimit,
+  unknownVariables,
+} from './config.js'
 
 const cwd = '/srv/toolplane'
 
@@ -69,7 +76,11 @@ describe('loadConfig', () => {
       database: { kind: 'postgres', url: 'postgres://tp@db:5432/tp', poolSize: 20 },
       redisUrl: 'redis://cache:6379',
       masterKey: { kind: 'env' },
-      bootstrap: { apiKey: 'tp_0123456789abcdefXYZ', adminEmail: 'ops@example.com', adminPassword: 'a long enough password' },
+      bootstrap: {
+        apiKey: 'tp_0123456789abcdefXYZ',
+        adminEmail: 'ops@example.com',
+        adminPassword: 'a long enough password',
+      },
       plugins: ['@acme/tool', './plugins/local'],
       webhookRetryScheduleMs: [0, 100, 1000],
       apiRateLimit: { perSecond: 10, burst: 600, expression: '600/m,burst=600' },
@@ -118,11 +129,20 @@ describe('loadConfig', () => {
     [{ TOOLPLANE_DATABASE_POOL_SIZE: '0' }, 'TOOLPLANE_DATABASE_POOL_SIZE'],
     [{ TOOLPLANE_REDIS_URL: 'http://cache' }, 'TOOLPLANE_REDIS_URL'],
     [{ TOOLPLANE_MASTER_KEY: 'c2hvcnQ=' }, 'TOOLPLANE_MASTER_KEY'],
-    [{ TOOLPLANE_MASTER_KEY: Buffer.alloc(32).toString('base64'), TOOLPLANE_MASTER_KEY_FILE: 'k' }, 'TOOLPLANE_MASTER_KEY_FILE'],
+    [
+      { TOOLPLANE_MASTER_KEY: Buffer.alloc(32).toString('base64'), TOOLPLANE_MASTER_KEY_FILE: 'k' },
+      'TOOLPLANE_MASTER_KEY_FILE',
+    ],
     [{ TOOLPLANE_BOOTSTRAP_API_KEY: 'secret' }, 'TOOLPLANE_BOOTSTRAP_API_KEY'],
     [{ TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL: 'a@b.c' }, 'TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD'],
-    [{ TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL: 'nope', TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD: 'long enough pass' }, 'TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL'],
-    [{ TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL: 'a@b.c', TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD: 'short' }, 'TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD'],
+    [
+      { TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL: 'nope', TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD: 'long enough pass' },
+      'TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL',
+    ],
+    [
+      { TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL: 'a@b.c', TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD: 'short' },
+      'TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD',
+    ],
     [{ TOOLPLANE_WEBHOOK_RETRY_SCHEDULE: '0s,soon' }, 'TOOLPLANE_WEBHOOK_RETRY_SCHEDULE'],
     [{ TOOLPLANE_API_RATE_LIMIT: 'fast' }, 'TOOLPLANE_API_RATE_LIMIT'],
     [{ TOOLPLANE_API_RATE_LIMIT: '0/s' }, 'TOOLPLANE_API_RATE_LIMIT'],
@@ -152,7 +172,9 @@ describe('loadConfig', () => {
 
 describe('unknownVariables', () => {
   it('names TOOLPLANE_ variables that are probably typos', () => {
-    expect(unknownVariables({ TOOLPLANE_PROT: '1', TOOLPLANE_PORT: '1', HOME: '/root' })).toEqual(['TOOLPLANE_PROT'])
+    expect(unknownVariables({ TOOLPLANE_PROT: '1', TOOLPLANE_PORT: '1', HOME: '/root' })).toEqual([
+      'TOOLPLANE_PROT',
+    ])
     expect(knownVariables).toContain('TOOLPLANE_PORT')
   })
 })
@@ -166,8 +188,16 @@ describe('parseDuration and parseRateLimit', () => {
   })
 
   it('parses rate limits, defaulting burst to the rate', () => {
-    expect(parseRateLimit('100/s,burst=200')).toEqual({ perSecond: 100, burst: 200, expression: '100/s,burst=200' })
-    expect(parseRateLimit(' 3600 / h ')).toEqual({ perSecond: 1, burst: 3600, expression: '3600/h,burst=3600' })
+    expect(parseRateLimit('100/s,burst=200')).toEqual({
+      perSecond: 100,
+      burst: 200,
+      expression: '100/s,burst=200',
+    })
+    expect(parseRateLimit(' 3600 / h ')).toEqual({
+      perSecond: 1,
+      burst: 3600,
+      expression: '3600/h,burst=3600',
+    })
     expect(parseRateLimit('10/s,burst=0')).toBeNull()
     expect(parseRateLimit('10 per second')).toBeNull()
   })

@@ -154,10 +154,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 
   const port = integer('TOOLPLANE_PORT', 8080, 0, 65535)
   const host = read('TOOLPLANE_HOST') ?? '127.0.0.1'
-  const publicUrl = (url('TOOLPLANE_PUBLIC_URL', ['http:', 'https:'])?.toString() ?? `http://localhost:${port}/`).replace(
-    /\/+$/,
-    '',
-  )
+  const publicUrl = (
+    url('TOOLPLANE_PUBLIC_URL', ['http:', 'https:'])?.toString() ?? `http://localhost:${port}/`
+  ).replace(/\/+$/, '')
   const dataDir = path.resolve(cwd, read('TOOLPLANE_DATA_DIR') ?? './data')
 
   const poolSize = integer('TOOLPLANE_DATABASE_POOL_SIZE', 10, 1, 1000)
@@ -166,7 +165,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   if (databaseUrl !== undefined) {
     if (databaseUrl.startsWith('sqlite://')) {
       const file = databaseUrl.slice('sqlite://'.length)
-      if (file === '') problems.push('TOOLPLANE_DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://./data/toolplane.db')
+      if (file === '')
+        problems.push(
+          'TOOLPLANE_DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://./data/toolplane.db',
+        )
       else database = { kind: 'sqlite', path: file === ':memory:' ? file : path.resolve(cwd, file) }
     } else if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
       if (url('TOOLPLANE_DATABASE_URL', ['postgres:', 'postgresql:']) !== undefined) {
@@ -187,7 +189,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   } else if (keyText !== undefined) {
     const key = Buffer.from(keyText, 'base64')
     if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(keyText)) {
-      problems.push('TOOLPLANE_MASTER_KEY: expected 32 bytes encoded as base64 (try `openssl rand -base64 32`)')
+      problems.push(
+        'TOOLPLANE_MASTER_KEY: expected 32 bytes encoded as base64 (try `openssl rand -base64 32`)',
+      )
     } else masterKey = { kind: 'env', key }
   } else if (keyFile !== undefined) {
     masterKey = { kind: 'file', path: path.resolve(cwd, keyFile) }
@@ -202,7 +206,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const adminEmail = read('TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL') ?? null
   const adminPassword = env.TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD ?? null
   if ((adminEmail === null) !== (adminPassword === null)) {
-    problems.push('TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL and TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD: set both or neither')
+    problems.push(
+      'TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL and TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD: set both or neither',
+    )
   }
   if (adminEmail !== null && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
     problems.push('TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL: not an email address')
@@ -228,17 +234,22 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const rateText = read('TOOLPLANE_API_RATE_LIMIT') ?? '100/s,burst=200'
   const apiRateLimit = parseRateLimit(rateText)
   if (apiRateLimit === null) {
-    problems.push(`TOOLPLANE_API_RATE_LIMIT: expected "<count>/<s|m|h>[,burst=<n>]" such as "100/s,burst=200", got "${rateText}"`)
+    problems.push(
+      `TOOLPLANE_API_RATE_LIMIT: expected "<count>/<s|m|h>[,burst=<n>]" such as "100/s,burst=200", got "${rateText}"`,
+    )
   }
 
   const levelText = (read('TOOLPLANE_LOG_LEVEL') ?? 'info').toLowerCase()
   const logLevel = logLevels.find((l) => l === levelText)
-  if (logLevel === undefined) problems.push(`TOOLPLANE_LOG_LEVEL: expected one of ${logLevels.join(', ')}, got "${levelText}"`)
+  if (logLevel === undefined)
+    problems.push(`TOOLPLANE_LOG_LEVEL: expected one of ${logLevels.join(', ')}, got "${levelText}"`)
 
   const ttlText = read('TOOLPLANE_SESSION_TTL') ?? '7d'
   const sessionTtlMs = parseDuration(ttlText)
   if (sessionTtlMs === null || sessionTtlMs < 60_000) {
-    problems.push(`TOOLPLANE_SESSION_TTL: expected a duration of at least 1m such as "12h" or "7d", got "${ttlText}"`)
+    problems.push(
+      `TOOLPLANE_SESSION_TTL: expected a duration of at least 1m such as "12h" or "7d", got "${ttlText}"`,
+    )
   }
 
   const allowPrivateNetwork = boolean('TOOLPLANE_ALLOW_PRIVATE_NETWORK')

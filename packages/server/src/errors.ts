@@ -17,7 +17,8 @@ export const errorCodes = {
   forbidden: {
     status: 403,
     title: 'Not allowed',
-    meaning: 'The API key or user is authenticated but lacks the scope or role this operation needs; `detail` names it.',
+    meaning:
+      'The API key or user is authenticated but lacks the scope or role this operation needs; `detail` names it.',
   },
   csrf_failed: {
     status: 403,

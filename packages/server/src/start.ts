@@ -21,7 +21,11 @@ const sessionSweepIntervalMs = 3_600_000
  * @example
  * const server = await startServer(loadConfig(process.env), logger, (text) => process.stdout.write(text))
  */
-export async function startServer(config: Config, logger: Logger, print: (text: string) => void): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  print: (text: string) => void,
+): Promise<RunningServer> {
   const masterKey = resolveMasterKey(config.masterKey, (file) => {
     logger.warn(
       { file },
@@ -33,7 +37,12 @@ export async function startServer(config: Config, logger: Logger, print: (text: 
     const applied = await migrateUp(database.db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
 
-    const result = await bootstrap({ db: database.db, config, clock: Date.now, csrfKey: deriveKey(masterKey.key, 'csrf') })
+    const result = await bootstrap({
+      db: database.db,
+      config,
+      clock: Date.now,
+      csrfKey: deriveKey(masterKey.key, 'csrf'),
+    })
     if (result.created) {
       logger.info(
         { workspaceId: result.workspaceId, apiKey: result.apiKeyCreated, owner: result.ownerEmail },

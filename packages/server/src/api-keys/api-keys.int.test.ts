@@ -21,19 +21,32 @@ describe.each(dialects)('API keys on %s', (dialect) => {
       payload: { name: 'ci', scopes: ['executions:write', 'tools:read'] },
     })
     expect(created.statusCode).toBe(201)
-    const body = created.json<{ id: string; key: string; prefix: string; scopes: string[]; lastUsedAt: null }>()
+    const body = created.json<{
+      id: string
+      key: string
+      prefix: string
+      scopes: string[]
+      lastUsedAt: null
+    }>()
     expect(body.key).toMatch(/^tp_[A-Za-z0-9_-]{43}$/)
     expect(body.key.startsWith(body.prefix)).toBe(true)
     expect(body.scopes).toEqual(['executions:write', 'tools:read'])
     expect(body.lastUsedAt).toBeNull()
 
-    const row = await t.database.db.selectFrom('api_keys').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow()
+    const row = await t.database.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', body.id)
+      .executeTakeFirstOrThrow()
     expect(JSON.stringify(row)).not.toContain(body.key)
     expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/)
 
     const me = await t.app.inject({ url: '/v1/me', headers: bearer(body.key) })
     expect(me.statusCode).toBe(200)
-    expect(me.json()).toMatchObject({ principal: { type: 'api_key', id: body.id, name: 'ci' }, workspace: { slug: 'acme' } })
+    expect(me.json()).toMatchObject({
+      principal: { type: 'api_key', id: body.id, name: 'ci' },
+      workspace: { slug: 'acme' },
+    })
 
     const list = await t.app.inject({ url: '/v1/api-keys', headers: bearer(admin.key) })
     const listed = list.json<{ data: Record<string, unknown>[] }>().data.find((k) => k.id === body.id)
@@ -50,8 +63,13 @@ describe.each(dialects)('API keys on %s', (dialect) => {
     t.now.value += 30_000
     await t.app.inject({ url: '/v1/me', headers: bearer(key) })
     const lastUsed = async () =>
-      (await t.database.db.selectFrom('api_keys').select('last_used_at').where('prefix', '=', key.slice(0, 11)).executeTakeFirstOrThrow())
-        .last_used_at
+      (
+        await t.database.db
+          .selectFrom('api_keys')
+          .select('last_used_at')
+          .where('prefix', '=', key.slice(0, 11))
+          .executeTakeFirstOrThrow()
+      ).last_used_at
     expect(await lastUsed()).toBe(started)
     t.now.value += 31_000
     await t.app.inject({ url: '/v1/me', headers: bearer(key) })
@@ -60,18 +78,31 @@ describe.each(dialects)('API keys on %s', (dialect) => {
 
   it('refuses a revoked key at once, and a second revocation is a 404', async () => {
     const key = await t.key(admin.id, ['tools:read'])
-    const { data } = (await t.app.inject({ url: '/v1/api-keys?limit=200', headers: bearer(admin.key) })).json<{
+    const { data } = (
+      await t.app.inject({ url: '/v1/api-keys?limit=200', headers: bearer(admin.key) })
+    ).json<{
       data: { id: string; prefix: string }[]
     }>()
     const id = data.find((k) => k.prefix === key.slice(0, 11))?.id ?? ''
-    const revoked = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: bearer(admin.key) })
+    const revoked = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/api-keys/${id}`,
+      headers: bearer(admin.key),
+    })
     expect(revoked.statusCode).toBe(204)
 
     const refused = await t.app.inject({ url: '/v1/me', headers: bearer(key) })
     expect(refused.statusCode).toBe(401)
-    expect(refused.json()).toMatchObject({ code: 'unauthenticated', detail: expect.stringContaining('revoked') as string })
+    expect(refused.json()).toMatchObject({
+      code: 'unauthenticated',
+      detail: expect.stringContaining('revoked') as string,
+    })
 
-    const again = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: bearer(admin.key) })
+    const again = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/api-keys/${id}`,
+      headers: bearer(admin.key),
+    })
     expect(again.statusCode).toBe(404)
     expect(again.json()).toMatchObject({ code: 'not_found' })
   })
@@ -109,7 +140,12 @@ describe.each(dialects)('API keys on %s', (dialect) => {
       { name: 'x', scopes: ['admin'], extra: true },
       { name: 'x', scopes: ['admin'], rateLimit: 'lots' },
     ]) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(admin.key), payload })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: bearer(admin.key),
+        payload,
+      })
       expect(res.statusCode, JSON.stringify(payload)).toBe(400)
       expect(res.headers['content-type']).toContain('application/problem+json')
       expect(res.json<{ errors: unknown[] }>().errors.length).toBeGreaterThan(0)

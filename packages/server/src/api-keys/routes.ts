@@ -2,17 +2,28 @@ import { Type } from 'typebox'
 import { pageRequest } from '../db/pagination.js'
 import type { App } from '../http/app-types.js'
 import { callerOf } from '../http/authentication.js'
-import { NullableTimestamp, PageOf, PageQuery, ScopeSchema, Timestamp, isoTime, problemRef } from '../http/schemas.js'
+import {
+  NullableTimestamp,
+  PageOf,
+  PageQuery,
+  ScopeSchema,
+  Timestamp,
+  isoTime,
+  problemRef,
+} from '../http/schemas.js'
 import type { ApiKey, ApiKeyService } from './service.js'
-
 
 const ApiKeySchema = Type.Object(
   {
     id: Type.String(),
     name: Type.String(),
     scopes: Type.Array(ScopeSchema),
-    prefix: Type.String({ description: 'The first characters of the key, to recognise it; never enough to use it.' }),
-    rateLimit: Type.Union([Type.String(), Type.Null()], { description: 'Per-key limit overriding the workspace’s.' }),
+    prefix: Type.String({
+      description: 'The first characters of the key, to recognise it; never enough to use it.',
+    }),
+    rateLimit: Type.Union([Type.String(), Type.Null()], {
+      description: 'Per-key limit overriding the workspace’s.',
+    }),
     lastUsedAt: NullableTimestamp,
     createdAt: Timestamp,
   },
@@ -55,7 +66,8 @@ export function registerApiKeyRoutes(app: App, deps: { apiKeys: ApiKeyService })
       schema: {
         tags: ['api-keys'],
         summary: 'Create an API key',
-        description: 'Creates a key. The `key` field of this response is the only time the secret is shown: store it now.',
+        description:
+          'Creates a key. The `key` field of this response is the only time the secret is shown: store it now.',
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -69,7 +81,10 @@ export function registerApiKeyRoutes(app: App, deps: { apiKeys: ApiKeyService })
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Intersect([apiKeyRef, Type.Object({ key: Type.String({ description: 'The secret, shown once.' }) })]),
+          201: Type.Intersect([
+            apiKeyRef,
+            Type.Object({ key: Type.String({ description: 'The secret, shown once.' }) }),
+          ]),
           400: problemRef,
         },
       },

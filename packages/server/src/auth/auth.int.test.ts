@@ -33,7 +33,12 @@ describe.each(dialects)('UI sessions on %s', (dialect) => {
     const cookie = res.cookies.find((c) => c.name === 'toolplane_session')
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' })
     expect(cookie?.secure).toBeFalsy()
-    const body = res.json<{ csrfToken: string; role: string; scopes: string[]; workspace: { slug: string } }>()
+    const body = res.json<{
+      csrfToken: string
+      role: string
+      scopes: string[]
+      workspace: { slug: string }
+    }>()
     expect(body).toMatchObject({ role: 'developer', workspace: { slug: 'team' } })
     expect(body.scopes).toContain('executions:write')
     expect(body.scopes).not.toContain('admin')
@@ -47,7 +52,10 @@ describe.each(dialects)('UI sessions on %s', (dialect) => {
     const unknown = await login('nobody@example.com', password)
     for (const res of [wrong, unknown]) {
       expect(res.statusCode).toBe(401)
-      expect(res.json()).toMatchObject({ code: 'unauthenticated', detail: 'The email or password is not correct.' })
+      expect(res.json()).toMatchObject({
+        code: 'unauthenticated',
+        detail: 'The email or password is not correct.',
+      })
       expect(res.cookies).toHaveLength(0)
     }
   })
@@ -59,12 +67,20 @@ describe.each(dialects)('UI sessions on %s', (dialect) => {
 
     const me = await t.app.inject({ url: '/v1/me', cookies })
     expect(me.statusCode).toBe(200)
-    expect(me.json()).toMatchObject({ principal: { type: 'user', email: 'dev@example.com', role: 'developer' }, csrfToken: csrf })
+    expect(me.json()).toMatchObject({
+      principal: { type: 'user', email: 'dev@example.com', role: 'developer' },
+      csrfToken: csrf,
+    })
 
     const without = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', cookies })
     expect(without.statusCode).toBe(403)
     expect(without.json()).toMatchObject({ code: 'csrf_failed' })
-    const forged = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', cookies, headers: { 'x-csrf-token': 'guess' } })
+    const forged = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      cookies,
+      headers: { 'x-csrf-token': 'guess' },
+    })
     expect(forged.statusCode).toBe(403)
 
     // A developer may not administer the workspace, CSRF token or not.
@@ -76,9 +92,17 @@ describe.each(dialects)('UI sessions on %s', (dialect) => {
       payload: { name: 'renamed' },
     })
     expect(patch.statusCode).toBe(403)
-    expect(patch.json()).toMatchObject({ code: 'forbidden', detail: expect.stringContaining('`admin`') as string })
+    expect(patch.json()).toMatchObject({
+      code: 'forbidden',
+      detail: expect.stringContaining('`admin`') as string,
+    })
 
-    const out = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', cookies, headers: { 'x-csrf-token': csrf } })
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      cookies,
+      headers: { 'x-csrf-token': csrf },
+    })
     expect(out.statusCode, out.body).toBe(204)
     const after = await t.app.inject({ url: '/v1/me', cookies })
     expect(after.statusCode).toBe(401)
@@ -96,7 +120,10 @@ describe.each(dialects)('UI sessions on %s', (dialect) => {
     })
     expect(res.statusCode).toBe(204)
     for (const session of [first, second]) {
-      const me = await t.app.inject({ url: '/v1/me', cookies: { toolplane_session: sessionCookieOf(session) } })
+      const me = await t.app.inject({
+        url: '/v1/me',
+        cookies: { toolplane_session: sessionCookieOf(session) },
+      })
       expect(me.statusCode).toBe(401)
     }
   })
@@ -123,11 +150,14 @@ describe.each(dialects)('UI sessions on %s', (dialect) => {
     const res = await login('pw@example.com', password)
     const cookies = { toolplane_session: sessionCookieOf(res) }
     const headers = { 'x-csrf-token': res.json<{ csrfToken: string }>().csrfToken }
-    const change = (payload: object) => t.app.inject({ method: 'POST', url: '/v1/me/password', cookies, headers, payload })
+    const change = (payload: object) =>
+      t.app.inject({ method: 'POST', url: '/v1/me/password', cookies, headers, payload })
 
     expect((await change({ newPassword: 'another long password' })).statusCode).toBe(403)
     expect((await change({ currentPassword: password, newPassword: 'short' })).statusCode).toBe(400)
-    expect((await change({ currentPassword: password, newPassword: 'another long password' })).statusCode).toBe(204)
+    expect(
+      (await change({ currentPassword: password, newPassword: 'another long password' })).statusCode,
+    ).toBe(204)
     expect((await login('pw@example.com', password)).statusCode).toBe(401)
     expect((await login('pw@example.com', 'another long password')).statusCode).toBe(200)
 
@@ -143,7 +173,12 @@ describe.each(dialects)('UI sessions on %s', (dialect) => {
 
   it('picks the requested workspace for a member of several, and refuses a non-member', async () => {
     const other = await t.workspace('other')
-    await t.app.services.auth.addUser({ email: 'dev@example.com', password: null, workspaceId: other.id, role: 'admin' })
+    await t.app.services.auth.addUser({
+      email: 'dev@example.com',
+      password: null,
+      workspaceId: other.id,
+      role: 'admin',
+    })
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/auth/login',
@@ -163,7 +198,12 @@ describe.each(dialects)('UI sessions on %s', (dialect) => {
       t.app.services.auth.addUser({ email: 'dev@example.com', password: null, workspaceId, role: 'viewer' }),
     ).rejects.toMatchObject({ code: 'conflict' })
     await expect(
-      t.app.services.auth.addUser({ email: 'new@example.com', password: 'short', workspaceId, role: 'viewer' }),
+      t.app.services.auth.addUser({
+        email: 'new@example.com',
+        password: 'short',
+        workspaceId,
+        role: 'viewer',
+      }),
     ).rejects.toMatchObject({ code: 'validation_error' })
   })
 })
@@ -173,7 +213,12 @@ describe.each(dialects)('first start on %s', (dialect) => {
     const t = await startTestApp(dialect)
     try {
       const csrfKey = Buffer.alloc(32, 1)
-      const result = await bootstrap({ db: t.database.db, config: t.config, clock: () => t.now.value, csrfKey })
+      const result = await bootstrap({
+        db: t.database.db,
+        config: t.config,
+        clock: () => t.now.value,
+        csrfKey,
+      })
       expect(result).toMatchObject({ created: true, apiKeyCreated: false, ownerEmail: defaultOwnerEmail })
       const url = new URL(result.signInUrl ?? '')
       expect(url.origin).toBe(t.config.publicUrl)
@@ -193,7 +238,12 @@ describe.each(dialects)('first start on %s', (dialect) => {
       expect(again.statusCode).toBe(401)
       expect(again.json()).toMatchObject({ code: 'unauthenticated' })
 
-      const later = await bootstrap({ db: t.database.db, config: t.config, clock: () => t.now.value, csrfKey })
+      const later = await bootstrap({
+        db: t.database.db,
+        config: t.config,
+        clock: () => t.now.value,
+        csrfKey,
+      })
       expect(later).toEqual({ created: false })
     } finally {
       await t.close()
@@ -203,7 +253,12 @@ describe.each(dialects)('first start on %s', (dialect) => {
   it('expires an unused sign-in link after a day', async () => {
     const t = await startTestApp(dialect)
     try {
-      const result = await bootstrap({ db: t.database.db, config: t.config, clock: () => t.now.value, csrfKey: Buffer.alloc(32) })
+      const result = await bootstrap({
+        db: t.database.db,
+        config: t.config,
+        clock: () => t.now.value,
+        csrfKey: Buffer.alloc(32),
+      })
       t.now.value += 24 * 3_600_000 + 1
       const url = new URL(result.signInUrl ?? '')
       expect((await t.app.inject({ url: `${url.pathname}${url.search}` })).statusCode).toBe(401)
@@ -220,11 +275,19 @@ describe.each(dialects)('first start on %s', (dialect) => {
       TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD: 'a very long password',
     })
     try {
-      const result = await bootstrap({ db: t.database.db, config: t.config, clock: () => t.now.value, csrfKey: Buffer.alloc(32) })
+      const result = await bootstrap({
+        db: t.database.db,
+        config: t.config,
+        clock: () => t.now.value,
+        csrfKey: Buffer.alloc(32),
+      })
       expect(result).toMatchObject({ created: true, apiKeyCreated: true, ownerEmail: 'root@example.com' })
       expect(result.signInUrl).toBeUndefined()
       const me = await t.app.inject({ url: '/v1/me', headers: bearer(key) })
-      expect(me.json()).toMatchObject({ principal: { type: 'api_key', name: 'bootstrap' }, scopes: ['admin'] })
+      expect(me.json()).toMatchObject({
+        principal: { type: 'api_key', name: 'bootstrap' },
+        scopes: ['admin'],
+      })
       const login = await t.app.inject({
         method: 'POST',
         url: '/v1/auth/login',
@@ -240,7 +303,12 @@ describe.each(dialects)('first start on %s', (dialect) => {
     const key = 'tp_only_a_key_0123456789'
     const t = await startTestApp(dialect, { TOOLPLANE_BOOTSTRAP_API_KEY: key })
     try {
-      const result = await bootstrap({ db: t.database.db, config: t.config, clock: () => t.now.value, csrfKey: Buffer.alloc(32) })
+      const result = await bootstrap({
+        db: t.database.db,
+        config: t.config,
+        clock: () => t.now.value,
+        csrfKey: Buffer.alloc(32),
+      })
       expect(result).toEqual({ created: true, workspaceId: result.workspaceId, apiKeyCreated: true })
       expect(await t.database.db.selectFrom('users').select('id').execute()).toHaveLength(0)
     } finally {
@@ -251,7 +319,13 @@ describe.each(dialects)('first start on %s', (dialect) => {
   it('when two processes bootstrap at once, exactly one workspace is created', async () => {
     const t = await startTestApp(dialect)
     try {
-      const run = () => bootstrap({ db: t.database.db, config: t.config, clock: () => t.now.value, csrfKey: Buffer.alloc(32) })
+      const run = () =>
+        bootstrap({
+          db: t.database.db,
+          config: t.config,
+          clock: () => t.now.value,
+          csrfKey: Buffer.alloc(32),
+        })
       const results = await Promise.allSettled([run(), run(), run()])
       const created = results.filter((r) => r.status === 'fulfilled' && r.value.created)
       expect(created).toHaveLength(1)

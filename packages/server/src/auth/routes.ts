@@ -11,11 +11,17 @@ import type { AuthService, NewSession } from './service.js'
 const ScopeList = Type.Array(ScopeSchema)
 
 const SessionResponse = Type.Object({
-  user: Type.Object({ id: Type.String(), email: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+  user: Type.Object({
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.Union([Type.String(), Type.Null()]),
+  }),
   workspace: Type.Object({ id: Type.String(), slug: Type.String(), name: Type.String() }),
   role: Type.String(),
   scopes: ScopeList,
-  csrfToken: Type.String({ description: 'Send as `X-CSRF-Token` on every state-changing request of this session.' }),
+  csrfToken: Type.String({
+    description: 'Send as `X-CSRF-Token` on every state-changing request of this session.',
+  }),
   expiresAt: Timestamp,
 })
 
@@ -83,7 +89,9 @@ export function registerAuthRoutes(
           {
             email: Type.String({ minLength: 3, maxLength: 320 }),
             password: Type.String({ minLength: 1, maxLength: 1024 }),
-            workspace: Type.Optional(Type.String({ description: 'Workspace slug; defaults to the first membership.' })),
+            workspace: Type.Optional(
+              Type.String({ description: 'Workspace slug; defaults to the first membership.' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -124,9 +132,14 @@ export function registerAuthRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Sign out',
-        description: 'Ends this session, or with `?everywhere=true` every session of the user on every device.',
+        description:
+          'Ends this session, or with `?everywhere=true` every session of the user on every device.',
         querystring: Type.Object(
-          { everywhere: Type.Optional(Type.Boolean({ default: false, description: 'End every session of the user.' })) },
+          {
+            everywhere: Type.Optional(
+              Type.Boolean({ default: false, description: 'End every session of the user.' }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 204: Type.Null(), 400: problemRef },
@@ -153,10 +166,21 @@ export function registerAuthRoutes(
     async (request) => {
       const caller = callerOf(request)
       const workspace = await workspaces.get(caller.workspaceId)
-      const base = { workspace: { id: workspace.id, slug: workspace.slug, name: workspace.name }, scopes: [...caller.scopes] }
+      const base = {
+        workspace: { id: workspace.id, slug: workspace.slug, name: workspace.name },
+        scopes: [...caller.scopes],
+      }
       const principal = caller.principal
       if (principal.type === 'api_key') {
-        return { ...base, principal: { type: 'api_key' as const, id: principal.apiKeyId, name: principal.name, prefix: principal.prefix } }
+        return {
+          ...base,
+          principal: {
+            type: 'api_key' as const,
+            id: principal.apiKeyId,
+            name: principal.name,
+            prefix: principal.prefix,
+          },
+        }
       }
       const user = await auth.getUser(principal.userId)
       return {
@@ -198,7 +222,11 @@ export function registerAuthRoutes(
       if (caller.principal.type !== 'user') {
         throw new AppError('validation_error', 'Only a signed-in user has a password; API keys do not.')
       }
-      await auth.changePassword(caller.principal.userId, request.body.currentPassword, request.body.newPassword)
+      await auth.changePassword(
+        caller.principal.userId,
+        request.body.currentPassword,
+        request.body.newPassword,
+      )
       return reply.code(204).send(null)
     },
   )

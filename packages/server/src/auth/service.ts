@@ -67,7 +67,15 @@ export function authService(deps: {
       expires_at: expiresAt,
       user_agent: userAgent?.slice(0, 256) ?? null,
     })
-    return { token, sessionId, csrfToken: csrfTokenFor(sessionId), expiresAt, user: toUser(user), workspaceId, role }
+    return {
+      token,
+      sessionId,
+      csrfToken: csrfTokenFor(sessionId),
+      expiresAt,
+      user: toUser(user),
+      workspaceId,
+      role,
+    }
   }
 
   return {
@@ -93,9 +101,13 @@ export function authService(deps: {
     }): Promise<User> {
       const email = input.email.trim().toLowerCase()
       if (input.password !== null && input.password.length < minPasswordLength) {
-        throw new AppError('validation_error', `Passwords must be at least ${minPasswordLength} characters.`, {
-          errors: [{ path: '/password', message: `at least ${minPasswordLength} characters` }],
-        })
+        throw new AppError(
+          'validation_error',
+          `Passwords must be at least ${minPasswordLength} characters.`,
+          {
+            errors: [{ path: '/password', message: `at least ${minPasswordLength} characters` }],
+          },
+        )
       }
       const now = clock()
       let user = await store.findUserByEmail(email)
@@ -113,7 +125,12 @@ export function authService(deps: {
         await store.setPassword(user.id, await hashPassword(input.password), now)
       }
       try {
-        await store.insertMembership({ workspace_id: input.workspaceId, user_id: user.id, role: input.role, created_at: now })
+        await store.insertMembership({
+          workspace_id: input.workspaceId,
+          user_id: user.id,
+          role: input.role,
+          created_at: now,
+        })
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw new AppError('conflict', `${email} is already a member of this workspace.`, { cause: error })
@@ -161,7 +178,13 @@ export function authService(deps: {
       return {
         workspaceId: session.workspace_id,
         scopes: scopesForRole(membership.role),
-        principal: { type: 'user', userId: user.id, email: user.email, role: membership.role, sessionId: session.id },
+        principal: {
+          type: 'user',
+          userId: user.id,
+          email: user.email,
+          role: membership.role,
+          sessionId: session.id,
+        },
       }
     },
 
@@ -178,7 +201,10 @@ export function authService(deps: {
     },
 
     /** Creates a one-time sign-in link token for a member of the workspace. */
-    async createSignInLink(workspaceId: string, userId: string): Promise<{ token: string; expiresAt: number }> {
+    async createSignInLink(
+      workspaceId: string,
+      userId: string,
+    ): Promise<{ token: string; expiresAt: number }> {
       const token = randomToken(32)
       const now = clock()
       const expiresAt = now + signInLinkTtlMs
@@ -227,11 +253,18 @@ export function authService(deps: {
       const row = await store.getUser(userId)
       if (row === undefined) throw new AppError('not_found', 'The user no longer exists.')
       if (next.length < minPasswordLength) {
-        throw new AppError('validation_error', `Passwords must be at least ${minPasswordLength} characters.`, {
-          errors: [{ path: '/body/newPassword', message: `at least ${minPasswordLength} characters` }],
-        })
+        throw new AppError(
+          'validation_error',
+          `Passwords must be at least ${minPasswordLength} characters.`,
+          {
+            errors: [{ path: '/body/newPassword', message: `at least ${minPasswordLength} characters` }],
+          },
+        )
       }
-      if (row.password_hash !== null && (current === undefined || !(await verifyPassword(current, row.password_hash)))) {
+      if (
+        row.password_hash !== null &&
+        (current === undefined || !(await verifyPassword(current, row.password_hash)))
+      ) {
         throw new AppError('forbidden', 'The current password is not correct.')
       }
       await store.setPassword(userId, await hashPassword(next), clock())

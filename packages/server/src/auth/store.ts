@@ -26,7 +26,11 @@ export function authStore(db: Kysely<Schema>) {
     },
 
     async setPassword(userId: string, passwordHash: string, now: number): Promise<void> {
-      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute()
+      await db
+        .updateTable('users')
+        .set({ password_hash: passwordHash, updated_at: now })
+        .where('id', '=', userId)
+        .execute()
     },
 
     async insertMembership(row: MembershipRow): Promise<void> {
@@ -67,7 +71,11 @@ export function authStore(db: Kysely<Schema>) {
     },
 
     async deleteSession(workspaceId: string, sessionId: string): Promise<void> {
-      await db.deleteFrom('sessions').where('workspace_id', '=', workspaceId).where('id', '=', sessionId).execute()
+      await db
+        .deleteFrom('sessions')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', sessionId)
+        .execute()
     },
 
     /** "Log out everywhere": every session of this user, in every workspace. */

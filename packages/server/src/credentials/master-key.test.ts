@@ -30,7 +30,11 @@ describe('master key', () => {
 
   it('takes the key from the environment or a named file', () => {
     const key = Buffer.alloc(32, 9)
-    expect(resolveMasterKey({ kind: 'env', key }, () => undefined)).toEqual({ key, source: 'env', path: null })
+    expect(resolveMasterKey({ kind: 'env', key }, () => undefined)).toEqual({
+      key,
+      source: 'env',
+      path: null,
+    })
     const file = path.join(dir, 'key')
     fs.writeFileSync(file, key.toString('base64'))
     expect(resolveMasterKey({ kind: 'file', path: file }, () => undefined).key.equals(key)).toBe(true)

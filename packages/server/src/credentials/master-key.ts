@@ -21,7 +21,9 @@ function readKeyFile(file: string, variable: string): Buffer {
   const text = fs.readFileSync(file, 'utf8').trim()
   const key = Buffer.from(text, 'base64')
   if (key.length !== 32) {
-    throw new MasterKeyError(`${variable}: ${file} must hold 32 bytes encoded as base64 (found ${key.length} bytes)`)
+    throw new MasterKeyError(
+      `${variable}: ${file} must hold 32 bytes encoded as base64 (found ${key.length} bytes)`,
+    )
   }
   return key
 }

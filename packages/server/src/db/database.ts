@@ -37,7 +37,9 @@ class MigrationLockingSqliteAdapter extends SqliteAdapter {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's own signature
   override async releaseMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
-    await sql`update ${sql.table(options.lockTable)} set is_locked = 0 where id = ${options.lockRowId}`.execute(db)
+    await sql`update ${sql.table(options.lockTable)} set is_locked = 0 where id = ${options.lockRowId}`.execute(
+      db,
+    )
   }
 }
 

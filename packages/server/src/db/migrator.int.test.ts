@@ -17,10 +17,17 @@ const binPath = fileURLToPath(new URL('../bin.ts', import.meta.url))
 async function tableNames(database: Database): Promise<string[]> {
   const query =
     database.dialect === 'sqlite'
-      ? sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`
-      : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = 'public'`
+      ? sql<{
+          name: string
+        }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`
+      : sql<{
+          name: string
+        }>`select table_name as name from information_schema.tables where table_schema = 'public'`
   const { rows } = await query.execute(database.db)
-  return rows.map((r) => r.name).filter((n) => !n.startsWith('toolplane_migrations')).sort()
+  return rows
+    .map((r) => r.name)
+    .filter((n) => !n.startsWith('toolplane_migrations'))
+    .sort()
 }
 
 describe.each(dialects)('migrations on %s', (dialect) => {
@@ -41,7 +48,14 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect(await migrateUp(database.db)).toEqual(Object.keys(migrations))
     expect(await migrateUp(database.db)).toEqual([])
     expect((await migrationStatus(database.db)).every((m) => m.executedAt instanceof Date)).toBe(true)
-    expect(await tableNames(database)).toEqual(['api_keys', 'memberships', 'sessions', 'sign_in_links', 'users', 'workspaces'])
+    expect(await tableNames(database)).toEqual([
+      'api_keys',
+      'memberships',
+      'sessions',
+      'sign_in_links',
+      'users',
+      'workspaces',
+    ])
   })
 
   it('reverts every migration down to an empty schema, then applies them again', async () => {
@@ -56,7 +70,8 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     const fresh = await createTestDatabase(dialect)
     try {
       const env = { ...process.env, TOOLPLANE_DATABASE_URL: fresh.url, TOOLPLANE_DATA_DIR: fresh.dataDir }
-      const run = () => execFileAsync(process.execPath, ['--import', 'tsx', binPath, 'migrate', 'up'], { env })
+      const run = () =>
+        execFileAsync(process.execPath, ['--import', 'tsx', binPath, 'migrate', 'up'], { env })
       const outputs = await Promise.all([run(), run()])
       const lines = outputs.map((o) => o.stdout.trim()).sort()
       expect(lines).toEqual([`Already up to date.`, `Applied ${Object.keys(migrations).join(', ')}.`])
@@ -68,10 +83,14 @@ describe.each(dialects)('migrations on %s', (dialect) => {
   it('has an index for the API key list query', async () => {
     const plan =
       database.dialect === 'sqlite'
-        ? await sql<{ detail: string }>`explain query plan select * from api_keys where workspace_id = 'w' and revoked_at is null order by id desc limit 51`.execute(
+        ? await sql<{
+            detail: string
+          }>`explain query plan select * from api_keys where workspace_id = 'w' and revoked_at is null order by id desc limit 51`.execute(
             database.db,
           )
-        : await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = 'api_keys'`.execute(database.db)
+        : await sql<{
+            indexname: string
+          }>`select indexname from pg_indexes where tablename = 'api_keys'`.execute(database.db)
     expect(JSON.stringify(plan.rows)).toContain('api_keys_workspace_idx')
   })
 })

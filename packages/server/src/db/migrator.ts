@@ -27,9 +27,12 @@ export class MigrationError extends Error {
 function check(results: MigrationResult[] | undefined, error: unknown): string[] {
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
-    throw new MigrationError(`Migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, {
-      cause: error,
-    })
+    throw new MigrationError(
+      `Migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+      {
+        cause: error,
+      },
+    )
   }
   return (results ?? []).map((r) => r.migrationName)
 }

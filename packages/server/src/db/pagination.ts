@@ -26,9 +26,13 @@ export function pageRequest(query: { limit?: number; cursor?: string }): PageReq
     after = undefined
   }
   if (typeof after !== 'string' || after === '') {
-    throw new AppError('validation_error', 'The cursor is not valid; pass back the nextCursor of a previous page.', {
-      errors: [{ path: '/cursor', message: 'not a cursor returned by this API' }],
-    })
+    throw new AppError(
+      'validation_error',
+      'The cursor is not valid; pass back the nextCursor of a previous page.',
+      {
+        errors: [{ path: '/cursor', message: 'not a cursor returned by this API' }],
+      },
+    )
   }
   return { limit, after }
 }

@@ -28,14 +28,18 @@ interface World {
   password: string
 }
 
+// A typed reading of a response body, shorter than `res.json<T>()` inside nested awaits.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 function json<T>(res: LightMyRequestResponse): T {
-  return res.json<T>()
+  return res.json()
 }
 
 /** For each route: workspace A's caller acts, and B's data must be unread and unchanged. */
 const isolation: Record<string, (w: World) => Promise<void>> = {
   'GET /v1/me': async ({ t, a }) => {
-    const me = json<{ workspace: { id: string } }>(await t.app.inject({ url: '/v1/me', headers: bearer(a.adminKey) }))
+    const me = json<{ workspace: { id: string } }>(
+      await t.app.inject({ url: '/v1/me', headers: bearer(a.adminKey) }),
+    )
     expect(me.workspace.id).toBe(a.id)
   },
   'GET /v1/workspace': async ({ t, a }) => {
@@ -51,7 +55,9 @@ const isolation: Record<string, (w: World) => Promise<void>> = {
       payload: { name: 'A renamed', monthlyExecutionQuota: 5 },
     })
     expect(json<{ id: string }>(res).id).toBe(a.id)
-    expect(json<object>(await t.app.inject({ url: '/v1/workspace', headers: bearer(b.adminKey) }))).toEqual(before)
+    expect(json<object>(await t.app.inject({ url: '/v1/workspace', headers: bearer(b.adminKey) }))).toEqual(
+      before,
+    )
   },
   'GET /v1/api-keys': async ({ t, a, b }) => {
     const ids = (key: string) =>
@@ -64,19 +70,33 @@ const isolation: Record<string, (w: World) => Promise<void>> = {
     expect(aIds.filter((id) => bIds.includes(id))).toEqual([])
   },
   'POST /v1/api-keys': async ({ t, a, b }) => {
-    const listB = () => t.app.inject({ url: '/v1/api-keys?limit=200', headers: bearer(b.adminKey) }).then((r) => r.body)
+    const listB = () =>
+      t.app.inject({ url: '/v1/api-keys?limit=200', headers: bearer(b.adminKey) }).then((r) => r.body)
     const before = await listB()
     const created = json<{ key: string }>(
-      await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(a.adminKey), payload: { name: 'n', scopes: ['admin'] } }),
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: bearer(a.adminKey),
+        payload: { name: 'n', scopes: ['admin'] },
+      }),
     )
-    const me = json<{ workspace: { id: string } }>(await t.app.inject({ url: '/v1/me', headers: bearer(created.key) }))
+    const me = json<{ workspace: { id: string } }>(
+      await t.app.inject({ url: '/v1/me', headers: bearer(created.key) }),
+    )
     expect(me.workspace.id).toBe(a.id)
     expect(await listB()).toBe(before)
   },
   'DELETE /v1/api-keys/:id': async ({ t, a, b }) => {
-    const bKeys = json<{ data: { id: string }[] }>(await t.app.inject({ url: '/v1/api-keys', headers: bearer(b.adminKey) }))
+    const bKeys = json<{ data: { id: string }[] }>(
+      await t.app.inject({ url: '/v1/api-keys', headers: bearer(b.adminKey) }),
+    )
     for (const { id } of bKeys.data) {
-      const res = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: bearer(a.adminKey) })
+      const res = await t.app.inject({
+        method: 'DELETE',
+        url: `/v1/api-keys/${id}`,
+        headers: bearer(a.adminKey),
+      })
       expect(res.statusCode).toBe(404)
     }
     expect((await t.app.inject({ url: '/v1/me', headers: bearer(b.adminKey) })).statusCode).toBe(200)
@@ -93,7 +113,11 @@ const isolation: Record<string, (w: World) => Promise<void>> = {
   },
   'POST /v1/me/password': async ({ t, b, password }) => {
     // A's user changes a password; B's user still signs in with theirs.
-    const login = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'a-user@example.com', password } })
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: 'a-user@example.com', password },
+    })
     const cookie = login.cookies.find((c) => c.name === 'toolplane_session')?.value ?? ''
     const res = await t.app.inject({
       method: 'POST',
@@ -103,7 +127,11 @@ const isolation: Record<string, (w: World) => Promise<void>> = {
       payload: { currentPassword: password, newPassword: 'a different password' },
     })
     expect(res.statusCode).toBe(204)
-    const bLogin = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: b.userEmail, password } })
+    const bLogin = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: b.userEmail, password },
+    })
     expect(bLogin.statusCode).toBe(200)
   },
 }
@@ -127,18 +155,29 @@ describe.each(dialects)('access control on %s', (dialect) => {
     const tenant = async (slug: string, email: string): Promise<Tenant> => {
       const ws = await t.workspace(slug)
       await t.app.services.auth.addUser({ email, password, workspaceId: ws.id, role: 'owner' })
-      const login = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email, password },
+      })
       return {
         id: ws.id,
         adminKey: ws.key,
         userEmail: email,
         session: {
-          cookies: { toolplane_session: login.cookies.find((c) => c.name === 'toolplane_session')?.value ?? '' },
+          cookies: {
+            toolplane_session: login.cookies.find((c) => c.name === 'toolplane_session')?.value ?? '',
+          },
           headers: { 'x-csrf-token': json<{ csrfToken: string }>(login).csrfToken },
         },
       }
     }
-    world = { t, a: await tenant('a', 'a-user@example.com'), b: await tenant('b', 'b-user@example.com'), password }
+    world = {
+      t,
+      a: await tenant('a', 'a-user@example.com'),
+      b: await tenant('b', 'b-user@example.com'),
+      password,
+    }
   })
   afterAll(() => world.t.close())
 
@@ -164,7 +203,12 @@ describe.each(dialects)('access control on %s', (dialect) => {
   })
 
   it('answers 401 to a malformed Authorization header and to an unknown key', async () => {
-    for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer tp_unknown', 'Bearer not-a-toolplane-key']) {
+    for (const authorization of [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer tp_unknown',
+      'Bearer not-a-toolplane-key',
+    ]) {
       const res = await world.t.app.inject({ url: '/v1/me', headers: { authorization } })
       expect(res.statusCode, authorization).toBe(401)
     }
@@ -175,9 +219,17 @@ describe.each(dialects)('access control on %s', (dialect) => {
     for (const route of v1Routes()) {
       if (route.auth === 'public' || route.auth.scope === null) continue
       const key = await t.key(a.id, scopesWithout(route.auth.scope))
-      const res = await t.app.inject({ method: route.method as 'GET', url: concrete(route.url), headers: bearer(key), payload: {} })
+      const res = await t.app.inject({
+        method: route.method as 'GET',
+        url: concrete(route.url),
+        headers: bearer(key),
+        payload: {},
+      })
       expect(res.statusCode, `${route.method} ${route.url}`).toBe(403)
-      expect(res.json()).toMatchObject({ code: 'forbidden', detail: expect.stringContaining(route.auth.scope) as string })
+      expect(res.json()).toMatchObject({
+        code: 'forbidden',
+        detail: expect.stringContaining(route.auth.scope) as string,
+      })
     }
   })
 

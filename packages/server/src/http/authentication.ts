@@ -26,7 +26,8 @@ export function registerAuthentication(
   app.addHook('onRoute', (route) => {
     const declared = route.config?.auth
     if (declared !== undefined && route.method !== 'HEAD') {
-      for (const method of [route.method].flat()) declaredRoutes.push({ method, url: route.url, auth: declared })
+      for (const method of [route.method].flat())
+        declaredRoutes.push({ method, url: route.url, auth: declared })
     }
     if (route.url.startsWith('/v1') && declared === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} does not declare config.auth`)
@@ -78,7 +79,8 @@ async function authenticate(
       throw new AppError('unauthenticated', 'The Authorization header must be `Bearer <api key>`.')
     }
     const caller = await deps.apiKeys.authenticate(match[1])
-    if (caller === null) throw new AppError('unauthenticated', 'The API key is not valid or has been revoked.')
+    if (caller === null)
+      throw new AppError('unauthenticated', 'The API key is not valid or has been revoked.')
     return caller
   }
   const token = request.cookies[sessionCookie]
@@ -89,7 +91,12 @@ async function authenticate(
     }
     if (!safeMethods.has(request.method)) {
       const presented = request.headers[csrfHeader]
-      if (!deps.auth.checkCsrf(caller.principal.sessionId, typeof presented === 'string' ? presented : undefined)) {
+      if (
+        !deps.auth.checkCsrf(
+          caller.principal.sessionId,
+          typeof presented === 'string' ? presented : undefined,
+        )
+      ) {
         throw new AppError(
           'csrf_failed',
           'Send the session’s CSRF token in the X-CSRF-Token header (it is returned by sign-in and GET /v1/me).',

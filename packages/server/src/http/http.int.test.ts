@@ -29,7 +29,10 @@ describe('HTTP behaviour', () => {
   afterAll(() => t.close())
 
   it('echoes a caller-supplied X-Request-Id and puts it on every log line of the request', async () => {
-    const res = await t.app.inject({ url: '/v1/me', headers: { ...bearer(key), 'x-request-id': 'trace-abc.123' } })
+    const res = await t.app.inject({
+      url: '/v1/me',
+      headers: { ...bearer(key), 'x-request-id': 'trace-abc.123' },
+    })
     expect(res.headers['x-request-id']).toBe('trace-abc.123')
     const lines = t.logs.filter((l) => l.requestId === 'trace-abc.123')
     expect(lines.length).toBeGreaterThan(0)
@@ -109,9 +112,19 @@ describe('HTTP behaviour', () => {
     expect(huge.statusCode).toBe(413)
     expect(huge.json()).toMatchObject({ code: 'payload_too_large' })
 
-    const many = await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(key), payload: { scopes: 'admin' } })
+    const many = await t.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: bearer(key),
+      payload: { scopes: 'admin' },
+    })
     expect(many.json()).toMatchObject({ detail: '2 fields are not valid; see errors.' })
-    expect(many.json<{ errors: { path: string }[] }>().errors.map((e) => e.path).sort()).toEqual(['/body/name', '/body/scopes'])
+    expect(
+      many
+        .json<{ errors: { path: string }[] }>()
+        .errors.map((e) => e.path)
+        .sort(),
+    ).toEqual(['/body/name', '/body/scopes'])
   })
 
   it('exposes request durations by route template and status class, and process metrics', async () => {
@@ -128,10 +141,18 @@ describe('HTTP behaviour', () => {
 
   it('serves the OpenAPI 3.1 document and a rendered reference', async () => {
     const doc = await t.app.inject({ url: '/openapi.json' })
-    const body = doc.json<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>()
+    const body = doc.json<{
+      openapi: string
+      paths: Record<string, unknown>
+      components: { schemas: Record<string, unknown> }
+    }>()
     expect(body.openapi).toBe('3.1.0')
-    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/v1/me', '/v1/api-keys', '/v1/api-keys/{id}', '/readyz']))
-    expect(Object.keys(body.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'ApiKey', 'Workspace']))
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(['/v1/me', '/v1/api-keys', '/v1/api-keys/{id}', '/readyz']),
+    )
+    expect(Object.keys(body.components.schemas)).toEqual(
+      expect.arrayContaining(['Problem', 'ApiKey', 'Workspace']),
+    )
     const docs = await t.app.inject({ url: '/docs/' })
     expect(docs.statusCode).toBe(200)
     expect(docs.body).toContain('swagger-ui')

@@ -11,7 +11,13 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'validation_error',
 }
 
-function send(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, detail: string, errors?: readonly FieldError[]) {
+function send(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ErrorCode,
+  detail: string,
+  errors?: readonly FieldError[],
+) {
   const body = problem(code, detail, request.id, errors)
   if (code === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="toolplane"')
   return reply.code(body.status).type('application/problem+json').send(body)
@@ -21,7 +27,8 @@ function validationErrors(error: FastifyError): FieldError[] {
   const context = error.validationContext ?? 'body'
   return (error.validation ?? []).map((issue) => {
     const missing = issue.keyword === 'required' ? `/${String(issue.params.missingProperty)}` : ''
-    const extra = issue.keyword === 'additionalProperties' ? `/${String(issue.params.additionalProperty)}` : ''
+    const extra =
+      issue.keyword === 'additionalProperties' ? `/${String(issue.params.additionalProperty)}` : ''
     const message =
       issue.keyword === 'additionalProperties'
         ? 'is not a known field'

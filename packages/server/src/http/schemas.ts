@@ -25,7 +25,9 @@ export const problemRef = Type.Ref('Problem')
 
 /** `?limit=&cursor=` on every list endpoint. */
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: maxPageSize, default: 50, description: 'Page size.' })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: maxPageSize, default: 50, description: 'Page size.' }),
+  ),
   cursor: Type.Optional(Type.String({ description: 'The `nextCursor` of the previous page.' })),
 }
 
@@ -33,7 +35,9 @@ export const PageQuery = {
 export function PageOf<T extends TSchema>(item: T) {
   return Type.Object({
     data: Type.Array(item),
-    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null at the end.' }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page; null at the end.',
+    }),
   })
 }
 

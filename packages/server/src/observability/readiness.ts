@@ -55,7 +55,9 @@ export function createReadiness() {
     },
 
     async run(): Promise<ReadinessReport> {
-      const entries = await Promise.all([...checks].map(async ([name, check]) => [name, await runOne(check)] as const))
+      const entries = await Promise.all(
+        [...checks].map(async ([name, check]) => [name, await runOne(check)] as const),
+      )
       const results = Object.fromEntries(entries)
       const status = entries.every(([, result]) => result.status === 'ok') ? 'ok' : 'fail'
       return { status, checks: results }

@@ -14,7 +14,10 @@ const ReadinessReport = Type.Object({
   checks: Type.Record(Type.String(), CheckResult),
 })
 
-export function registerObservabilityRoutes(app: App, deps: { readiness: Readiness; metrics: Metrics }): void {
+export function registerObservabilityRoutes(
+  app: App,
+  deps: { readiness: Readiness; metrics: Metrics },
+): void {
   const { readiness, metrics } = deps
 
   app.get(

@@ -15,12 +15,17 @@ export function openApiOptions(publicUrl: string): SwaggerOptions {
       servers: [{ url: publicUrl }],
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer tp_…`.' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: `Authorization: Bearer tp_…`.',
+          },
           session: {
             type: 'apiKey',
             in: 'cookie',
             name: 'toolplane_session',
-            description: 'The UI session cookie; state-changing requests also need the `X-CSRF-Token` header.',
+            description:
+              'The UI session cookie; state-changing requests also need the `X-CSRF-Token` header.',
           },
         },
       },
@@ -32,7 +37,8 @@ export function openApiOptions(publicUrl: string): SwaggerOptions {
       ],
     },
     refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
+      buildLocalReference: (json, _baseUri, _fragment, index) =>
+        typeof json.$id === 'string' ? json.$id : `def-${index}`,
     },
   }
 }

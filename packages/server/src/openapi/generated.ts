@@ -35,7 +35,8 @@ export async function generatedFiles(): Promise<Record<string, string>> {
 
 function errorsPage(): string {
   const rows = Object.entries(errorCodes).map(
-    ([code, entry]) => `| <a id="${code}"></a>\`${code}\` | ${entry.status} | ${entry.title} | ${entry.meaning} |`,
+    ([code, entry]) =>
+      `| <a id="${code}"></a>\`${code}\` | ${entry.status} | ${entry.title} | ${entry.meaning} |`,
   )
   return [
     '<!-- Generated from packages/server/src/errors.ts by `npm run generate`; do not edit by hand. -->',

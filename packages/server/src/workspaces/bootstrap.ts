@@ -44,7 +44,11 @@ export async function bootstrap(deps: {
       const workspaceRows = workspaceStore(trx)
       if (!(await workspaceRows.isEmpty())) return { created: false }
 
-      const workspaces = workspaceService({ store: workspaceRows, clock, defaultApiRateLimit: config.apiRateLimit })
+      const workspaces = workspaceService({
+        store: workspaceRows,
+        clock,
+        defaultApiRateLimit: config.apiRateLimit,
+      })
       const auth = authService({
         store: authStore(trx),
         workspaces: workspaceRows,
@@ -65,7 +69,12 @@ export async function bootstrap(deps: {
         apiKeyCreated = true
       }
       if (adminEmail !== null && adminPassword !== null) {
-        await auth.addUser({ email: adminEmail, password: adminPassword, workspaceId: workspace.id, role: 'owner' })
+        await auth.addUser({
+          email: adminEmail,
+          password: adminPassword,
+          workspaceId: workspace.id,
+          role: 'owner',
+        })
         return { created: true, workspaceId: workspace.id, apiKeyCreated, ownerEmail: adminEmail }
       }
       if (apiKeyCreated) return { created: true, workspaceId: workspace.id, apiKeyCreated }

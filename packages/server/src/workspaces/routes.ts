@@ -9,7 +9,9 @@ const WorkspaceSchema = Type.Object(
     id: Type.String(),
     slug: Type.String(),
     name: Type.String(),
-    monthlyExecutionQuota: Type.Union([Type.Integer(), Type.Null()], { description: 'Null means unlimited.' }),
+    monthlyExecutionQuota: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Null means unlimited.',
+    }),
     apiRateLimit: Type.String({ description: 'Per-API-key limit in force, e.g. "100/s,burst=200".' }),
     apiRateLimitIsDefault: Type.Boolean({ description: 'True when the server default applies.' }),
     createdAt: Timestamp,
@@ -49,12 +51,15 @@ export function registerWorkspaceRoutes(app: App, deps: { workspaces: WorkspaceS
       schema: {
         tags: ['workspace'],
         summary: 'Update the workspace',
-        description: 'Changes the name, the monthly execution quota (null = unlimited) or the per-key API rate limit (null = server default).',
+        description:
+          'Changes the name, the monthly execution quota (null = unlimited) or the per-key API rate limit (null = server default).',
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             monthlyExecutionQuota: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
-            apiRateLimit: Type.Optional(Type.Union([Type.String({ examples: ['100/s,burst=200'] }), Type.Null()])),
+            apiRateLimit: Type.Optional(
+              Type.Union([Type.String({ examples: ['100/s,burst=200'] }), Type.Null()]),
+            ),
           },
           { additionalProperties: false, minProperties: 1 },
         ),

@@ -20,7 +20,11 @@ export interface Workspace {
   readonly updatedAt: number
 }
 
-export function workspaceService(deps: { store: WorkspaceStore; clock: Clock; defaultApiRateLimit: RateLimit }) {
+export function workspaceService(deps: {
+  store: WorkspaceStore
+  clock: Clock
+  defaultApiRateLimit: RateLimit
+}) {
   const { store, clock, defaultApiRateLimit } = deps
 
   const toWorkspace = (row: WorkspaceRow): Workspace => ({
@@ -56,7 +60,9 @@ export function workspaceService(deps: { store: WorkspaceStore; clock: Clock; de
         await store.insert(row)
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new AppError('conflict', `A workspace with slug "${input.slug}" already exists.`, { cause: error })
+          throw new AppError('conflict', `A workspace with slug "${input.slug}" already exists.`, {
+            cause: error,
+          })
         }
         throw error
       }

@@ -35,7 +35,9 @@ export function workspaceStore(db: Kysely<Schema>) {
         .updateTable('workspaces')
         .set({
           ...(patch.name === undefined ? {} : { name: patch.name }),
-          ...(patch.monthlyExecutionQuota === undefined ? {} : { monthly_execution_quota: patch.monthlyExecutionQuota }),
+          ...(patch.monthlyExecutionQuota === undefined
+            ? {}
+            : { monthly_execution_quota: patch.monthlyExecutionQuota }),
           ...(patch.apiRateLimit === undefined ? {} : { api_rate_limit: patch.apiRateLimit }),
           updated_at: now,
         })

@@ -29,7 +29,8 @@ describe.each(dialects)('workspace on %s', (dialect) => {
 
   it('lets an admin change name, quota and rate limit, and reset them', async () => {
     t.now.value += 1000
-    const patch = (payload: object) => t.app.inject({ method: 'PATCH', url: '/v1/workspace', headers: bearer(ws.key), payload })
+    const patch = (payload: object) =>
+      t.app.inject({ method: 'PATCH', url: '/v1/workspace', headers: bearer(ws.key), payload })
     const changed = await patch({ name: 'Acme Inc', monthlyExecutionQuota: 10_000, apiRateLimit: '20/s' })
     expect(changed.statusCode).toBe(200)
     expect(changed.json()).toMatchObject({
@@ -40,13 +41,29 @@ describe.each(dialects)('workspace on %s', (dialect) => {
       updatedAt: new Date(t.now.value).toISOString(),
     })
     const reset = await patch({ monthlyExecutionQuota: null, apiRateLimit: null })
-    expect(reset.json()).toMatchObject({ name: 'Acme Inc', monthlyExecutionQuota: null, apiRateLimitIsDefault: true })
+    expect(reset.json()).toMatchObject({
+      name: 'Acme Inc',
+      monthlyExecutionQuota: null,
+      apiRateLimitIsDefault: true,
+    })
   })
 
   it('refuses bad changes with a problem and changes nothing', async () => {
     const before = (await t.app.inject({ url: '/v1/workspace', headers: bearer(ws.key) })).body
-    for (const payload of [{}, { name: '' }, { monthlyExecutionQuota: -1 }, { monthlyExecutionQuota: '5' }, { apiRateLimit: 'fast' }, { slug: 'x' }]) {
-      const res = await t.app.inject({ method: 'PATCH', url: '/v1/workspace', headers: bearer(ws.key), payload })
+    for (const payload of [
+      {},
+      { name: '' },
+      { monthlyExecutionQuota: -1 },
+      { monthlyExecutionQuota: '5' },
+      { apiRateLimit: 'fast' },
+      { slug: 'x' },
+    ]) {
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: '/v1/workspace',
+        headers: bearer(ws.key),
+        payload,
+      })
       expect(res.statusCode, JSON.stringify(payload)).toBe(400)
       expect(res.json()).toMatchObject({ code: 'validation_error' })
     }
@@ -54,6 +71,8 @@ describe.each(dialects)('workspace on %s', (dialect) => {
   })
 
   it('refuses a second workspace with a taken slug', async () => {
-    await expect(t.app.services.workspaces.create({ slug: 'acme', name: 'again' })).rejects.toMatchObject({ code: 'conflict' })
+    await expect(t.app.services.workspaces.create({ slug: 'acme', name: 'again' })).rejects.toMatchObject({
+      code: 'conflict',
+    })
   })
 })

@@ -73,7 +73,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('revoked_at', 'bigint')
     .execute()
   // The list endpoint pages newest first within a workspace: (workspace_id, id) serves it.
-  await db.schema.createIndex('api_keys_workspace_idx').on('api_keys').columns(['workspace_id', 'id']).execute()
+  await db.schema
+    .createIndex('api_keys_workspace_idx')
+    .on('api_keys')
+    .columns(['workspace_id', 'id'])
+    .execute()
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
