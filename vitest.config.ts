@@ -12,7 +12,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['packages/*/src/**/*.ts', 'plugins/*/src/**/*.ts'],
-      exclude: ['**/*.test.ts', '**/testing/**', '**/bin.ts', '**/openapi/generate.ts'],
+      exclude: ['**/*.test.ts', '**/testing/**', '**/fixtures/**', '**/bin.ts', '**/openapi/generate.ts'],
       reporter: ['text-summary', 'json-summary'],
       thresholds: { lines: 85, branches: 85 },
     },

@@ -28,6 +28,11 @@ import { createMetrics, statusClass } from './observability/metrics.js'
 import { createReadiness } from './observability/readiness.js'
 import { registerObservabilityRoutes } from './observability/routes.js'
 import { openApiOptions } from './openapi/document.js'
+import { loadPlugins } from './tools/plugins.js'
+import type { LoadedPlugins } from './tools/plugins.js'
+import { registerToolRoutes } from './tools/routes.js'
+import { toolCatalog } from './tools/service.js'
+import type { ToolCatalog } from './tools/service.js'
 import { registerWorkspaceRoutes } from './workspaces/routes.js'
 import { workspaceService } from './workspaces/service.js'
 import { workspaceStore } from './workspaces/store.js'
@@ -38,6 +43,8 @@ export interface AppDeps {
   readonly masterKey: MasterKey
   readonly logger: FastifyBaseLogger
   readonly clock?: Clock
+  /** Already-loaded plugins (tests); by default the built-ins and `TOOLPLANE_PLUGINS` are loaded. */
+  readonly plugins?: LoadedPlugins
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
@@ -86,7 +93,7 @@ export type Services = ReturnType<typeof createServices>
  */
 export async function buildApp(
   deps: AppDeps,
-): Promise<App & { services: Services; declaredRoutes: readonly DeclaredRoute[] }> {
+): Promise<App & { services: Services; declaredRoutes: readonly DeclaredRoute[]; catalog: ToolCatalog }> {
   const { config, database, logger } = deps
   const app = Fastify({
     loggerInstance: logger,
@@ -97,10 +104,20 @@ export async function buildApp(
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  const plugins = deps.plugins ?? (await loadPlugins({ extra: config.plugins, cwd: process.cwd() }))
+  for (const { plugin, problem } of plugins.refused) logger.error({ plugin, problem }, 'plugin refused')
   const services = createServices(deps)
+  const catalog = toolCatalog({ loaded: plugins.tools })
   const metrics = createMetrics()
   const readiness = createReadiness()
   readiness.register('database', () => database.ping())
+  readiness.register('plugins', () =>
+    Promise.resolve(
+      plugins.refused.length === 0
+        ? undefined
+        : { warning: plugins.refused.map((r) => `${r.plugin} refused: ${r.problem}`).join('; ') },
+    ),
+  )
 
   app.decorate('readiness', readiness)
   app.decorate('metrics', metrics)
@@ -139,8 +156,9 @@ export async function buildApp(
   registerAuthRoutes(app, { auth: services.auth, workspaces: services.workspaces, config })
   registerApiKeyRoutes(app, { apiKeys: services.apiKeys })
   registerWorkspaceRoutes(app, { workspaces: services.workspaces })
+  registerToolRoutes(app, { catalog })
 
-  return Object.assign(app, { services, declaredRoutes })
+  return Object.assign(app, { services, declaredRoutes, catalog })
 }
 
 declare module 'fastify' {

@@ -65,9 +65,10 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
 
   it('migrates up, reports status, reverts and re-applies', async () => {
     expect((await run(env, ['migrate', 'status'])).out).toMatch(/^pending {2}0001-backbone/m)
-    expect((await run(env, ['migrate', 'up'])).out).toBe('Applied 0001-backbone.\n')
+    expect((await run(env, ['migrate', 'up'])).out).toBe('Applied 0001-backbone, 0002-workspace-tools.\n')
     expect((await run(env, ['migrate', 'up'])).out).toBe('Already up to date.\n')
     expect((await run(env, ['migrate', 'status'])).out).toMatch(/^applied {2}0001-backbone {2}\d{4}-/m)
+    expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0002-workspace-tools.\n')
     expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0001-backbone.\n')
     expect((await run(env, ['migrate', 'down'])).out).toBe('Nothing to revert.\n')
   })

@@ -54,6 +54,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       'sessions',
       'sign_in_links',
       'users',
+      'workspace_tools',
       'workspaces',
     ])
   })
@@ -71,7 +72,11 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     try {
       const env = { ...process.env, TOOLPLANE_DATABASE_URL: fresh.url, TOOLPLANE_DATA_DIR: fresh.dataDir }
       const run = () =>
-        execFileAsync(process.execPath, ['--import', 'tsx', binPath, 'migrate', 'up'], { env })
+        execFileAsync(
+          process.execPath,
+          ['--conditions=@toolplane/source', '--import', 'tsx', binPath, 'migrate', 'up'],
+          { env },
+        )
       const outputs = await Promise.all([run(), run()])
       const lines = outputs.map((o) => o.stdout.trim()).sort()
       expect(lines).toEqual([`Already up to date.`, `Applied ${Object.keys(migrations).join(', ')}.`])

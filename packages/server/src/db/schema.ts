@@ -63,6 +63,21 @@ export interface ApiKeyTable {
   revoked_at: number | null
 }
 
+export interface WorkspaceToolTable {
+  id: string
+  workspace_id: string
+  slug: string
+  name: string
+  /** How it was made: `openapi`. */
+  source: string
+  source_url: string | null
+  action_count: number
+  /** JSON of the imported tool's spec, from which the tool is rebuilt. */
+  spec: string
+  created_at: number
+  updated_at: number
+}
+
 export interface Schema {
   workspaces: WorkspaceTable
   users: UserTable
@@ -70,4 +85,5 @@ export interface Schema {
   sessions: SessionTable
   sign_in_links: SignInLinkTable
   api_keys: ApiKeyTable
+  workspace_tools: WorkspaceToolTable
 }

@@ -136,6 +136,40 @@ const isolation: Record<string, (w: World) => Promise<void>> = {
   },
 }
 
+// The tool catalog: built-ins are shared by design; imported tools are per workspace (cases below
+// grow with the import endpoint).
+Object.assign(isolation, {
+  'GET /v1/tools': async ({ t, a, b }: World) => {
+    const slugs = async (key: string) =>
+      (await t.app.inject({ url: '/v1/tools?limit=200', headers: bearer(key) })).json<{
+        data: { slug: string; source: string }[]
+      }>().data
+    const [aTools, bTools] = await Promise.all([slugs(a.adminKey), slugs(b.adminKey)])
+    const own = (list: { slug: string; source: string }[]) =>
+      list.filter((x) => x.source === 'imported').map((x) => x.slug)
+    expect(own(aTools).filter((slug) => own(bTools).includes(slug))).toEqual([])
+  },
+  'GET /v1/tools/:tool': async ({ t, a }: World) => {
+    expect(
+      (await t.app.inject({ url: '/v1/tools/b_private_api', headers: bearer(a.adminKey) })).statusCode,
+    ).toBe(404)
+  },
+  'GET /v1/tools/:tool/actions/:action': async ({ t, a }: World) => {
+    const res = await t.app.inject({
+      url: '/v1/tools/b_private_api/actions/list_things',
+      headers: bearer(a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+  },
+  'GET /v1/tools/:tool/actions/:action/sample-input': async ({ t, a }: World) => {
+    const res = await t.app.inject({
+      url: '/v1/tools/b_private_api/actions/list_things/sample-input',
+      headers: bearer(a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+  },
+})
+
 /** A concrete URL for a route template: path parameters get a plausible id. */
 function concrete(url: string): string {
   return url.replace(/:([A-Za-z]+)/g, 'x_0000')

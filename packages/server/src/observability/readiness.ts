@@ -1,10 +1,17 @@
-/** A readiness check throws (or rejects) when its dependency is not usable. */
-export type ReadinessCheck = () => Promise<void>
+/**
+ * A readiness check throws (or rejects) when its dependency is not usable. It may instead return a
+ * warning: something an operator should see that does not make the node unfit for traffic (a
+ * refused extra plugin, say).
+ */
+// A check that finds nothing wrong returns nothing, hence `void` in the union.
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+export type ReadinessCheck = () => Promise<void | { warning: string }>
 
 export interface CheckResult {
   readonly status: 'ok' | 'fail'
   readonly durationMs: number
   readonly error?: string
+  readonly warning?: string
 }
 
 export interface ReadinessReport {
@@ -28,7 +35,7 @@ export function createReadiness() {
     const started = performance.now()
     let timer: NodeJS.Timeout | undefined
     try {
-      await Promise.race([
+      const outcome = await Promise.race([
         check(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
@@ -36,7 +43,10 @@ export function createReadiness() {
           }, checkTimeoutMs)
         }),
       ])
-      return { status: 'ok', durationMs: Math.round(performance.now() - started) }
+      const durationMs = Math.round(performance.now() - started)
+      return outcome === undefined
+        ? { status: 'ok', durationMs }
+        : { status: 'ok', durationMs, warning: outcome.warning }
     } catch (error) {
       return {
         status: 'fail',

@@ -7,6 +7,9 @@ const CheckResult = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]),
   durationMs: Type.Integer(),
   error: Type.Optional(Type.String()),
+  warning: Type.Optional(
+    Type.String({ description: 'Something to look at that does not make the node unready.' }),
+  ),
 })
 
 const ReadinessReport = Type.Object({

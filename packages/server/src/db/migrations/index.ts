@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import * as backbone from './0001-backbone.js'
+import * as workspaceTools from './0002-workspace-tools.js'
 
 /**
  * Every migration, in order. Imported statically (not read from a folder at run time) so the
@@ -7,4 +8,5 @@ import * as backbone from './0001-backbone.js'
  */
 export const migrations: Record<string, Migration> = {
   '0001-backbone': backbone,
+  '0002-workspace-tools': workspaceTools,
 }
