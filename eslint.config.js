@@ -15,7 +15,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-extraneous-class': 'off',
@@ -24,11 +27,19 @@ export default tseslint.config(
   },
   {
     // Dependencies point one way: routes → service → store/infra.
-    files: ['packages/server/src/**/service.ts', 'packages/server/src/**/store.ts', 'packages/server/src/infra/**'],
+    files: [
+      'packages/server/src/**/service.ts',
+      'packages/server/src/**/store.ts',
+      'packages/server/src/infra/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/routes', '**/routes.js'], message: 'A service or store never imports routes.' }] },
+        {
+          patterns: [
+            { group: ['**/routes', '**/routes.js'], message: 'A service or store never imports routes.' },
+          ],
+        },
       ],
     },
   },
@@ -51,7 +62,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@toolplane/server', '@toolplane/server/*'], message: 'The SDK and plugins never import the server.' }] },
+        {
+          patterns: [
+            {
+              group: ['@toolplane/server', '@toolplane/server/*'],
+              message: 'The SDK and plugins never import the server.',
+            },
+          ],
+        },
       ],
     },
   },
