@@ -118,6 +118,34 @@ describe('loadConfig', () => {
     })
   })
 
+  it('has no previous master keys by default', () => {
+    expect(loadConfig({}, cwd).previousMasterKeys).toEqual([])
+  })
+
+  it('reads previous master keys, comma-separated, skipping empty entries', () => {
+    const first = Buffer.alloc(32, 1)
+    const second = Buffer.alloc(32, 2)
+    const config = loadConfig(
+      { TOOLPLANE_MASTER_KEY_PREVIOUS: ` ${first.toString('base64')} ,,${second.toString('base64')},` },
+      cwd,
+    )
+    expect(config.previousMasterKeys).toEqual([first, second])
+    expect(Object.isFrozen(config.previousMasterKeys)).toBe(true)
+    expect(knownVariables).toContain('TOOLPLANE_MASTER_KEY_PREVIOUS')
+  })
+
+  it('refuses a previous master key that is not 32 bytes of base64, naming its position but not the key', () => {
+    const good = Buffer.alloc(32, 1).toString('base64')
+    const short = Buffer.alloc(16, 7).toString('base64')
+    const notBase64 = `${good.slice(0, -2)}!=`
+    const problems = problemsOf({ TOOLPLANE_MASTER_KEY_PREVIOUS: `${good},${short},${good},${notBase64}` })
+    expect(problems).toEqual([
+      'TOOLPLANE_MASTER_KEY_PREVIOUS: entry 2 is not 32 bytes encoded as base64 (entries are comma-separated, counted from 1)',
+      'TOOLPLANE_MASTER_KEY_PREVIOUS: entry 4 is not 32 bytes encoded as base64 (entries are comma-separated, counted from 1)',
+    ])
+    for (const key of [good, short, notBase64]) expect(problems.join('\n')).not.toContain(key)
+  })
+
   it.each([
     [{ TOOLPLANE_PORT: 'eighty' }, 'TOOLPLANE_PORT'],
     [{ TOOLPLANE_PORT: '70000' }, 'TOOLPLANE_PORT'],

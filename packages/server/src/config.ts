@@ -30,6 +30,8 @@ export interface Config {
   readonly database: DatabaseConfig
   readonly redisUrl: string | null
   readonly masterKey: MasterKeySource
+  /** Older master keys (`TOOLPLANE_MASTER_KEY_PREVIOUS`), still able to open what they sealed. */
+  readonly previousMasterKeys: readonly Buffer[]
   readonly bootstrap: {
     readonly apiKey: string | null
     readonly adminEmail: string | null
@@ -68,6 +70,7 @@ export const knownVariables = [
   'TOOLPLANE_REDIS_URL',
   'TOOLPLANE_MASTER_KEY',
   'TOOLPLANE_MASTER_KEY_FILE',
+  'TOOLPLANE_MASTER_KEY_PREVIOUS',
   'TOOLPLANE_BOOTSTRAP_API_KEY',
   'TOOLPLANE_BOOTSTRAP_ADMIN_EMAIL',
   'TOOLPLANE_BOOTSTRAP_ADMIN_PASSWORD',
@@ -197,6 +200,19 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     masterKey = { kind: 'file', path: path.resolve(cwd, keyFile) }
   }
 
+  // Positions count every comma-separated entry as written; empty entries are skipped. No key is quoted.
+  const previousEntries = (read('TOOLPLANE_MASTER_KEY_PREVIOUS') ?? '').split(',').map((k) => k.trim())
+  const previousMasterKeys: Buffer[] = []
+  previousEntries.forEach((text, index) => {
+    if (text === '') return
+    const key = Buffer.from(text, 'base64')
+    if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) {
+      problems.push(
+        `TOOLPLANE_MASTER_KEY_PREVIOUS: entry ${index + 1} is not 32 bytes encoded as base64 (entries are comma-separated, counted from 1)`,
+      )
+    } else previousMasterKeys.push(key)
+  })
+
   const bootstrapKey = read('TOOLPLANE_BOOTSTRAP_API_KEY') ?? null
   if (bootstrapKey !== null && !/^tp_[A-Za-z0-9_-]{16,200}$/.test(bootstrapKey)) {
     problems.push(
@@ -265,6 +281,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     database,
     redisUrl,
     masterKey,
+    previousMasterKeys,
     bootstrap: { apiKey: bootstrapKey, adminEmail: adminEmail?.toLowerCase() ?? null, adminPassword },
     plugins,
     webhookRetryScheduleMs,
