@@ -1,0 +1,62 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, expect, it } from 'vitest'
+import { createLocalSubscribers, eventMatches } from './events.js'
+import type { ToolplaneEvent } from './events.js'
+import { createMemoryEventBus } from './events-memory.js'
+
+const event = (type: string, workspaceId = 'ws_1'): ToolplaneEvent => ({
+  id: 'evt_1',
+  type,
+  workspaceId,
+  at: 0,
+  data: null,
+})
+
+describe('eventMatches', () => {
+  it('matches types exactly, by a `.*` prefix, or all with `*`', () => {
+    expect(eventMatches({ types: ['execution.failed'] }, event('execution.failed'))).toBe(true)
+    expect(eventMatches({ types: ['execution.failed'] }, event('execution.failed.twice'))).toBe(false)
+    expect(eventMatches({ types: ['trigger.*'] }, event('trigger.stripe.charge.succeeded'))).toBe(true)
+    expect(eventMatches({ types: ['trigger.*'] }, event('trigger'))).toBe(false)
+    expect(eventMatches({ types: ['*'] }, event('anything'))).toBe(true)
+    expect(eventMatches({ types: [] }, event('anything'))).toBe(false)
+    expect(eventMatches({}, event('anything'))).toBe(true)
+  })
+
+  it('requires the workspace when the filter names one', () => {
+    expect(eventMatches({ workspaceId: 'ws_1' }, event('x', 'ws_1'))).toBe(true)
+    expect(eventMatches({ workspaceId: 'ws_1', types: ['x'] }, event('x', 'ws_2'))).toBe(false)
+  })
+})
+
+describe('memory event bus', () => {
+  it('drops events not yet delivered when it is closed', async () => {
+    const bus = createMemoryEventBus({ onError: () => {} })
+    const received: ToolplaneEvent[] = []
+    bus.subscribe({}, (delivered) => {
+      received.push(delivered)
+    })
+    const published = bus.publish({ type: 'test.x', workspaceId: 'ws_1', data: null })
+    await bus.close()
+    await expect(published).resolves.toMatchObject({ type: 'test.x' })
+    await sleep(10)
+    expect(received).toEqual([])
+  })
+})
+
+describe('local subscribers', () => {
+  it('go on delivering when the error reporter itself throws', () => {
+    const subscribers = createLocalSubscribers(() => {
+      throw new Error('the reporter is broken too')
+    })
+    const received: string[] = []
+    subscribers.add({}, () => {
+      throw new Error('handler broke')
+    })
+    subscribers.add({}, (delivered) => {
+      received.push(delivered.type)
+    })
+    subscribers.deliver(event('test.x'))
+    expect(received).toEqual(['test.x'])
+  })
+})
