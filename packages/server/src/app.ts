@@ -14,7 +14,13 @@ import { registerAuthRoutes } from './auth/routes.js'
 import { authService } from './auth/service.js'
 import { authStore } from './auth/store.js'
 import type { Config } from './config.js'
+import { loadKeyring } from './credentials/keys.js'
+import type { Keyring } from './credentials/keyring.js'
 import { deriveKey } from './credentials/master-key.js'
+import { registerCredentialRoutes } from './credentials/routes.js'
+import { credentialService } from './credentials/service.js'
+import type { CredentialService } from './credentials/service.js'
+import { credentialStore } from './credentials/store.js'
 import type { MasterKey } from './credentials/master-key.js'
 import type { Database } from './db/database.js'
 import type { App } from './http/app-types.js'
@@ -28,10 +34,12 @@ import { createMetrics, statusClass } from './observability/metrics.js'
 import { createReadiness } from './observability/readiness.js'
 import { registerObservabilityRoutes } from './observability/routes.js'
 import { openApiOptions } from './openapi/document.js'
+import { toolImports } from './tools/imports.js'
 import { loadPlugins } from './tools/plugins.js'
 import type { LoadedPlugins } from './tools/plugins.js'
 import { registerToolRoutes } from './tools/routes.js'
 import { toolCatalog } from './tools/service.js'
+import { workspaceToolStore } from './tools/store.js'
 import type { ToolCatalog } from './tools/service.js'
 import { registerWorkspaceRoutes } from './workspaces/routes.js'
 import { workspaceService } from './workspaces/service.js'
@@ -91,9 +99,15 @@ export type Services = ReturnType<typeof createServices>
  * const app = await buildApp({ config, database, masterKey, logger })
  * await app.listen({ port: config.port, host: config.host })
  */
-export async function buildApp(
-  deps: AppDeps,
-): Promise<App & { services: Services; declaredRoutes: readonly DeclaredRoute[]; catalog: ToolCatalog }> {
+export async function buildApp(deps: AppDeps): Promise<
+  App & {
+    services: Services
+    declaredRoutes: readonly DeclaredRoute[]
+    catalog: ToolCatalog
+    credentials: CredentialService
+    keyring: Keyring
+  }
+> {
   const { config, database, logger } = deps
   const app = Fastify({
     loggerInstance: logger,
@@ -107,7 +121,24 @@ export async function buildApp(
   const plugins = deps.plugins ?? (await loadPlugins({ extra: config.plugins, cwd: process.cwd() }))
   for (const { plugin, problem } of plugins.refused) logger.error({ plugin, problem }, 'plugin refused')
   const services = createServices(deps)
-  const catalog = toolCatalog({ loaded: plugins.tools })
+  const imports = toolImports({
+    store: workspaceToolStore(database.db),
+    clock: services.clock,
+    reservedSlugs: new Set(plugins.tools.map((t) => t.tool.slug)),
+    allowPrivateNetwork: config.allowPrivateNetwork,
+  })
+  const catalog = toolCatalog({ loaded: plugins.tools, workspaceTools: (workspaceId) => imports.workspaceTools(workspaceId) })
+  const keyring = await loadKeyring(
+    database.db,
+    { current: deps.masterKey.key, previous: config.previousMasterKeys },
+    services.clock(),
+  )
+  const credentials = credentialService({
+    store: credentialStore(database.db),
+    keyring,
+    clock: services.clock,
+    findTool: async (workspaceId, slug) => (await catalog.get(workspaceId, slug)).tool,
+  })
   const metrics = createMetrics()
   const readiness = createReadiness()
   readiness.register('database', () => database.ping())
@@ -156,9 +187,10 @@ export async function buildApp(
   registerAuthRoutes(app, { auth: services.auth, workspaces: services.workspaces, config })
   registerApiKeyRoutes(app, { apiKeys: services.apiKeys })
   registerWorkspaceRoutes(app, { workspaces: services.workspaces })
-  registerToolRoutes(app, { catalog })
+  registerToolRoutes(app, { catalog, imports })
+  registerCredentialRoutes(app, { credentials })
 
-  return Object.assign(app, { services, declaredRoutes, catalog })
+  return Object.assign(app, { services, declaredRoutes, catalog, credentials, keyring })
 }
 
 declare module 'fastify' {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
 import { createProgram } from './cli.js'
@@ -65,9 +66,12 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
 
   it('migrates up, reports status, reverts and re-applies', async () => {
     expect((await run(env, ['migrate', 'status'])).out).toMatch(/^pending {2}0001-backbone/m)
-    expect((await run(env, ['migrate', 'up'])).out).toBe('Applied 0001-backbone, 0002-workspace-tools.\n')
+    expect((await run(env, ['migrate', 'up'])).out).toBe(
+      'Applied 0001-backbone, 0002-workspace-tools, 0003-credentials.\n',
+    )
     expect((await run(env, ['migrate', 'up'])).out).toBe('Already up to date.\n')
     expect((await run(env, ['migrate', 'status'])).out).toMatch(/^applied {2}0001-backbone {2}\d{4}-/m)
+    expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0003-credentials.\n')
     expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0002-workspace-tools.\n')
     expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0001-backbone.\n')
     expect((await run(env, ['migrate', 'down'])).out).toBe('Nothing to revert.\n')
@@ -147,6 +151,14 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
     } finally {
       await server.close()
     }
+  })
+
+  it('imports an OpenAPI file as a workspace tool, and again as an update', async () => {
+    const file = fileURLToPath(new URL('./tools/fixtures/inventory-openapi.yaml', import.meta.url))
+    const first = await run(env, ['tools', 'import', file, '--workspace', 'acme'])
+    expect(first.out).toBe('Imported inventory_api (Inventory API) with 3 actions into acme.\n')
+    const again = await run(env, ['tools', 'import', file, '--workspace', 'acme', '--name', 'Stock'])
+    expect(again.out).toBe('Re-imported inventory_api (Stock) with 3 actions into acme.\n')
   })
 
   it('explains mistakes instead of doing something else', async () => {

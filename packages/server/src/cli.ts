@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import pino from 'pino'
 import type { Logger } from 'pino'
@@ -7,12 +9,18 @@ import { isScope, roles } from './auth/scopes.js'
 import type { Role } from './auth/scopes.js'
 import { loadConfig, unknownVariables } from './config.js'
 import type { Config } from './config.js'
+import { loadKeyring, rotateKeys } from './credentials/keys.js'
 import { resolveMasterKey } from './credentials/master-key.js'
+import { credentialStore } from './credentials/store.js'
 import { openDatabase } from './db/database.js'
+import type { Database } from './db/database.js'
 import { migrateDown, migrateUp, migrationStatus } from './db/migrator.js'
 import { AppError } from './errors.js'
 import { loggerOptions } from './observability/logging.js'
 import { startServer } from './start.js'
+import { toolImports } from './tools/imports.js'
+import { loadPlugins } from './tools/plugins.js'
+import { workspaceToolStore } from './tools/store.js'
 import type { RunningServer } from './start.js'
 import { signInUrl } from './workspaces/bootstrap.js'
 
@@ -52,7 +60,7 @@ export function createProgram(io: CliIo): Command {
   const config = () => loadConfig(io.env)
 
   async function withServices<T>(
-    run: (services: ReturnType<typeof createServices>) => Promise<T>,
+    run: (services: ReturnType<typeof createServices>, database: Database) => Promise<T>,
   ): Promise<T> {
     const cfg = config()
     const masterKey = resolveMasterKey(cfg.masterKey, (file) => {
@@ -61,7 +69,7 @@ export function createProgram(io: CliIo): Command {
     const database = openDatabase(cfg.database)
     try {
       await migrateUp(database.db)
-      return await run(createServices({ config: cfg, database, masterKey }))
+      return await run(createServices({ config: cfg, database, masterKey }), database)
     } finally {
       await database.close()
     }
@@ -213,6 +221,119 @@ export function createProgram(io: CliIo): Command {
         return signInUrl(config().publicUrl, link.token)
       })
       io.out(`${url}\n`)
+    })
+
+  const keys = program.command('keys').description('Master key versions and rotation.')
+
+  keys
+    .command('status')
+    .description(
+      'List master key versions, how many credentials each wraps, and whether this process holds it.',
+    )
+    .action(async () => {
+      const cfg = config()
+      const database = openDatabase(cfg.database)
+      try {
+        await migrateUp(database.db)
+        const masterKey = resolveMasterKey(cfg.masterKey, () => undefined)
+        const keyring = await loadKeyring(
+          database.db,
+          { current: masterKey.key, previous: cfg.previousMasterKeys },
+          Date.now(),
+        )
+        const counts = new Map(
+          (await credentialStore(database.db).countByKeyVersion()).map((c) => [c.version, c.count]),
+        )
+        for (const row of await database.db
+          .selectFrom('master_keys')
+          .selectAll()
+          .orderBy('version')
+          .execute()) {
+          const held =
+            keyring.keyFor(row.version) === undefined
+              ? 'missing'
+              : row.version === keyring.current
+                ? 'current'
+                : 'previous'
+          const retired = row.retired_at === null ? '' : '  retired'
+          io.out(
+            `v${row.version}  ${row.fingerprint.slice(0, 8)}  ${held}  ${counts.get(row.version) ?? 0} credentials${retired}\n`,
+          )
+        }
+      } finally {
+        await database.close()
+      }
+    })
+
+  keys
+    .command('rotate')
+    .description(
+      'Re-wrap every credential data key under the current master key (TOOLPLANE_MASTER_KEY), reading old ones with TOOLPLANE_MASTER_KEY_PREVIOUS. Online, in batches, resumable.',
+    )
+    .option('--batch-size <n>', 'credentials per batch', (value) => Number.parseInt(value, 10), 100)
+    .action(async (options: { batchSize: number }) => {
+      const cfg = config()
+      const database = openDatabase(cfg.database)
+      try {
+        await migrateUp(database.db)
+        const masterKey = resolveMasterKey(cfg.masterKey, () => undefined)
+        const keyring = await loadKeyring(
+          database.db,
+          { current: masterKey.key, previous: cfg.previousMasterKeys },
+          Date.now(),
+        )
+        const result = await rotateKeys(database.db, keyring, {
+          batchSize: options.batchSize,
+          now: Date.now,
+          onBatch: (progress) => {
+            io.err(`re-wrapped ${progress.rewrapped} so far\n`)
+          },
+        })
+        io.out(
+          `Re-wrapped ${result.rewrapped} credentials under master key version ${keyring.current}` +
+            (result.remaining === 0
+              ? '; older versions are retired and their keys can be removed from TOOLPLANE_MASTER_KEY_PREVIOUS.\n'
+              : `; ${result.remaining} remain (changed during the run): run it again.\n`),
+        )
+      } finally {
+        await database.close()
+      }
+    })
+
+  const tools = program.command('tools').description('Import and remove a workspace’s OpenAPI tools.')
+
+  tools
+    .command('import')
+    .description(
+      'Import an OpenAPI 3.0 or 3.1 document (JSON or YAML file, or an http(s) URL) as a workspace tool.',
+    )
+    .argument('<file-or-url>', 'path of the document, or its URL')
+    .option('--workspace <slug>', 'workspace slug', 'default')
+    .option('--slug <slug>', 'tool slug (defaults to one made from info.title)')
+    .option('--name <name>', 'tool name')
+    .action(async (source: string, options: { workspace: string; slug?: string; name?: string }) => {
+      const cfg = config()
+      const request = /^https?:\/\//.test(source)
+        ? { url: source }
+        : { document: fs.readFileSync(path.resolve(source), 'utf8') }
+      const result = await withServices(async (s, database) => {
+        const plugins = await loadPlugins({ extra: cfg.plugins, cwd: process.cwd() })
+        const imports = toolImports({
+          store: workspaceToolStore(database.db),
+          clock: s.clock,
+          reservedSlugs: new Set(plugins.tools.map((t) => t.tool.slug)),
+          allowPrivateNetwork: cfg.allowPrivateNetwork,
+        })
+        return imports.importDocument(await workspaceId(s, options.workspace), {
+          ...request,
+          ...(options.slug === undefined ? {} : { slug: options.slug }),
+          ...(options.name === undefined ? {} : { name: options.name }),
+        })
+      })
+      for (const warning of result.warnings) io.err(`warning: ${warning}\n`)
+      io.out(
+        `${result.created ? 'Imported' : 'Re-imported'} ${result.tool.slug} (${result.tool.name}) with ${result.tool.actions.length} actions into ${options.workspace}.\n`,
+      )
     })
 
   return program

@@ -32,7 +32,11 @@ export async function startServer(
       'No master key was configured, so one was generated. Back this file up, or set TOOLPLANE_MASTER_KEY: stored credentials cannot be decrypted without it.',
     )
   })
-  const database = openDatabase(config.database)
+  const database = openDatabase(config.database, {
+    onIdleClientError: (error) => {
+      logger.warn({ err: error }, 'an idle database connection failed; it will be replaced')
+    },
+  })
   try {
     const applied = await migrateUp(database.db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')

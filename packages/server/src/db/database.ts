@@ -70,7 +70,10 @@ numericTypes.setTypeParser(pg.types.builtins.NUMERIC, Number)
  * @example
  * const database = openDatabase({ kind: 'sqlite', path: './data/toolplane.db' })
  */
-export function openDatabase(config: DatabaseConfig): Database {
+export function openDatabase(
+  config: DatabaseConfig,
+  options: { onIdleClientError?: (error: Error) => void } = {},
+): Database {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') fs.mkdirSync(path.dirname(config.path), { recursive: true })
     const sqlite = new SQLite(config.path)
@@ -96,6 +99,12 @@ export function openDatabase(config: DatabaseConfig): Database {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
     types: numericTypes,
+  })
+  // An idle pooled connection can fail (a restart, a failover, an administrator ending it). Without a
+  // listener that is an unhandled 'error' event and the process dies; with one, the pool drops the
+  // client and the next query gets a fresh connection.
+  pool.on('error', (error) => {
+    options.onIdleClientError?.(error)
   })
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
   return {

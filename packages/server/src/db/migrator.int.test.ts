@@ -50,6 +50,9 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect((await migrationStatus(database.db)).every((m) => m.executedAt instanceof Date)).toBe(true)
     expect(await tableNames(database)).toEqual([
       'api_keys',
+      'credential_status_changes',
+      'credentials',
+      'master_keys',
       'memberships',
       'sessions',
       'sign_in_links',

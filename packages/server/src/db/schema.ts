@@ -78,6 +78,45 @@ export interface WorkspaceToolTable {
   updated_at: number
 }
 
+export interface MasterKeyTable {
+  version: number
+  fingerprint: string
+  created_at: number
+  retired_at: number | null
+}
+
+export interface CredentialTable {
+  id: string
+  workspace_id: string
+  tool: string
+  name: string
+  auth_method: string
+  external_user_id: string | null
+  base_url: string | null
+  status: string
+  status_reason: string | null
+  last_checked_at: number | null
+  last_used_at: number | null
+  /** When the OAuth access token expires, if it does. */
+  expires_at: number | null
+  /** JSON: per secret field, whether it is set and a masked hint. */
+  fields: string
+  /** JSON envelope: the secrets, encrypted (see credentials/envelope.ts). */
+  secret_envelope: string
+  key_version: number
+  created_at: number
+  updated_at: number
+}
+
+export interface CredentialStatusChangeTable {
+  id: string
+  workspace_id: string
+  credential_id: string
+  status: string
+  reason: string | null
+  at: number
+}
+
 export interface Schema {
   workspaces: WorkspaceTable
   users: UserTable
@@ -86,4 +125,7 @@ export interface Schema {
   sign_in_links: SignInLinkTable
   api_keys: ApiKeyTable
   workspace_tools: WorkspaceToolTable
+  master_keys: MasterKeyTable
+  credentials: CredentialTable
+  credential_status_changes: CredentialStatusChangeTable
 }

@@ -26,6 +26,7 @@ interface World {
   a: Tenant
   b: Tenant
   password: string
+  bCredentialId: string
 }
 
 // A typed reading of a response body, shorter than `res.json<T>()` inside nested awaits.
@@ -136,8 +137,15 @@ const isolation: Record<string, (w: World) => Promise<void>> = {
   },
 }
 
-// The tool catalog: built-ins are shared by design; imported tools are per workspace (cases below
-// grow with the import endpoint).
+// The tool catalog: built-ins are shared by design; imported tools are per workspace. B imports
+// `b_private_api` in the set-up; A must never see or change it.
+const privateApi = JSON.stringify({
+  openapi: '3.1.0',
+  info: { title: 'B private API', version: '1.0.0' },
+  servers: [{ url: 'https://b.example.com' }],
+  paths: { '/things': { get: { operationId: 'listThings', responses: { '200': { description: 'ok' } } } } },
+})
+
 Object.assign(isolation, {
   'GET /v1/tools': async ({ t, a, b }: World) => {
     const slugs = async (key: string) =>
@@ -148,6 +156,30 @@ Object.assign(isolation, {
     const own = (list: { slug: string; source: string }[]) =>
       list.filter((x) => x.source === 'imported').map((x) => x.slug)
     expect(own(aTools).filter((slug) => own(bTools).includes(slug))).toEqual([])
+  },
+  'POST /v1/tools/import': async ({ t, a, b }: World) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tools/import',
+      headers: bearer(a.adminKey),
+      payload: { document: privateApi, slug: 'b_private_api' },
+    })
+    // A's import of the same slug is A's own tool; B's is untouched.
+    expect(res.statusCode).toBe(201)
+    const bTool = await t.app.inject({ url: '/v1/tools/b_private_api', headers: bearer(b.adminKey) })
+    expect(bTool.json<{ name: string }>().name).toBe('B private API')
+    await t.app.inject({ method: 'DELETE', url: '/v1/tools/b_private_api', headers: bearer(a.adminKey) })
+  },
+  'DELETE /v1/tools/:tool': async ({ t, a, b }: World) => {
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/tools/b_private_api',
+      headers: bearer(a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+    expect(
+      (await t.app.inject({ url: '/v1/tools/b_private_api', headers: bearer(b.adminKey) })).statusCode,
+    ).toBe(200)
   },
   'GET /v1/tools/:tool': async ({ t, a }: World) => {
     expect(
@@ -167,6 +199,53 @@ Object.assign(isolation, {
       headers: bearer(a.adminKey),
     })
     expect(res.statusCode).toBe(404)
+  },
+})
+
+// Credentials: B owns one (created in the set-up); A can neither see, change nor delete it.
+Object.assign(isolation, {
+  'GET /v1/credentials': async ({ t, a, bCredentialId }: World) => {
+    const list = await t.app.inject({ url: '/v1/credentials?limit=200', headers: bearer(a.adminKey) })
+    expect(list.statusCode).toBe(200)
+    expect(list.body).not.toContain(bCredentialId)
+  },
+  'POST /v1/credentials': async ({ t, a, b }: World) => {
+    const before = (await t.app.inject({ url: '/v1/credentials', headers: bearer(b.adminKey) })).body
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: bearer(a.adminKey),
+      payload: { tool: 'http', name: 'A token', authMethod: 'bearer', secrets: { token: 'a-token-value' } },
+    })
+    expect(res.statusCode).toBe(201)
+    expect((await t.app.inject({ url: '/v1/credentials', headers: bearer(b.adminKey) })).body).toBe(before)
+  },
+  'GET /v1/credentials/:id': async ({ t, a, bCredentialId }: World) => {
+    const res = await t.app.inject({ url: `/v1/credentials/${bCredentialId}`, headers: bearer(a.adminKey) })
+    expect(res.statusCode).toBe(404)
+  },
+  'PATCH /v1/credentials/:id': async ({ t, a, b, bCredentialId }: World) => {
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/credentials/${bCredentialId}`,
+      headers: bearer(a.adminKey),
+      payload: { name: 'taken over', secrets: { token: 'attacker' } },
+    })
+    expect(res.statusCode).toBe(404)
+    const mine = await t.app.inject({ url: `/v1/credentials/${bCredentialId}`, headers: bearer(b.adminKey) })
+    expect(mine.json<{ name: string }>().name).toBe('B token')
+  },
+  'DELETE /v1/credentials/:id': async ({ t, a, b, bCredentialId }: World) => {
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/credentials/${bCredentialId}`,
+      headers: bearer(a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+    expect(
+      (await t.app.inject({ url: `/v1/credentials/${bCredentialId}`, headers: bearer(b.adminKey) }))
+        .statusCode,
+    ).toBe(200)
   },
 })
 
@@ -206,12 +285,23 @@ describe.each(dialects)('access control on %s', (dialect) => {
         },
       }
     }
-    world = {
-      t,
-      a: await tenant('a', 'a-user@example.com'),
-      b: await tenant('b', 'b-user@example.com'),
-      password,
-    }
+    const a = await tenant('a', 'a-user@example.com')
+    const b = await tenant('b', 'b-user@example.com')
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tools/import',
+      headers: bearer(b.adminKey),
+      payload: { document: privateApi, slug: 'b_private_api', name: 'B private API' },
+    })
+    expect(imported.statusCode, imported.body).toBe(201)
+    const credential = await t.app.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      headers: bearer(b.adminKey),
+      payload: { tool: 'http', name: 'B token', authMethod: 'bearer', secrets: { token: 'b-token-value' } },
+    })
+    expect(credential.statusCode, credential.body).toBe(201)
+    world = { t, a, b, password, bCredentialId: credential.json<{ id: string }>().id }
   })
   afterAll(() => world.t.close())
 

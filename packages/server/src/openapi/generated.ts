@@ -4,6 +4,7 @@ import pino from 'pino'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/database.js'
+import { migrateUp } from '../db/migrator.js'
 import { errorCodes, problemTypeBase } from '../errors.js'
 
 /** The repository root, from this file's place in packages/server/src/openapi. */
@@ -17,6 +18,7 @@ export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.met
 export async function generatedFiles(): Promise<Record<string, string>> {
   const config = loadConfig({ TOOLPLANE_DATABASE_URL: 'sqlite://:memory:' })
   const database = openDatabase(config.database)
+  await migrateUp(database.db)
   const app = await buildApp({
     config,
     database,

@@ -1,0 +1,101 @@
+import type { Kysely } from 'kysely'
+import type { Schema } from '../db/schema.js'
+import { parseEnvelope, rewrapEnvelope, serializeEnvelope } from './envelope.js'
+import { buildKeyring, checkKeyring } from './keyring.js'
+import type { Keyring, StoredKeyVersion } from './keyring.js'
+import { credentialStore } from './store.js'
+
+async function storedVersions(db: Kysely<Schema>): Promise<StoredKeyVersion[]> {
+  return db.selectFrom('master_keys').select(['version', 'fingerprint']).orderBy('version').execute()
+}
+
+/**
+ * The keyring the server runs with: the configured current and previous master keys, matched to
+ * their stored versions by fingerprint. A current key seen for the first time is registered as the
+ * next version (two nodes starting at once register it once). Refuses — with a message naming the
+ * versions and what to do — when some stored envelope is under a version no configured key opens.
+ *
+ * @example
+ * const keyring = await loadKeyring(database.db, { current: masterKey.key, previous: config.previousMasterKeys }, Date.now)
+ */
+export async function loadKeyring(
+  db: Kysely<Schema>,
+  configured: { current: Buffer; previous: readonly Buffer[] },
+  now: number,
+): Promise<Keyring> {
+  let known = await storedVersions(db)
+  const first = buildKeyring(configured, known)
+  for (const key of first.newKeys) {
+    await db
+      .insertInto('master_keys')
+      .values({ version: key.version, fingerprint: key.fingerprint, created_at: now, retired_at: null })
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+  }
+  if (first.newKeys.length > 0) known = await storedVersions(db)
+  const { keyring } = first.newKeys.length > 0 ? buildKeyring(configured, known) : first
+  checkKeyring(keyring, await credentialStore(db).keyVersionsInUse(), known)
+  return keyring
+}
+
+export interface RotationProgress {
+  readonly rewrapped: number
+  readonly skipped: number
+  readonly remaining: number
+}
+
+/**
+ * Re-wraps every credential data key not yet under the keyring's current master key, in batches,
+ * each envelope swapped only if unchanged since it was read. Safe to run while servers serve (they
+ * hold the old key as previous) and to interrupt: a second run continues with what is left. Old
+ * versions no envelope uses any more are marked retired.
+ *
+ * @example
+ * await rotateKeys(database.db, keyring, { batchSize: 100, onBatch: (p) => console.log(p) })
+ */
+export async function rotateKeys(
+  db: Kysely<Schema>,
+  keyring: Keyring,
+  options: {
+    batchSize?: number
+    now: () => number
+    onBatch?: (progress: RotationProgress) => void
+    signal?: AbortSignal
+  },
+): Promise<RotationProgress> {
+  const store = credentialStore(db)
+  const batchSize = options.batchSize ?? 100
+  let rewrapped = 0
+  let skipped = 0
+  let after: string | null = null
+  for (;;) {
+    if (options.signal?.aborted === true) break
+    const batch = await store.envelopesNotUnder(keyring.current, after, batchSize)
+    if (batch.length === 0) break
+    for (const row of batch) {
+      const context = { workspaceId: row.workspace_id, credentialId: row.id }
+      const next = rewrapEnvelope(parseEnvelope(row.secret_envelope), context, keyring, keyring.current)
+      const swapped = await store.swapEnvelope(row.workspace_id, row.id, row.secret_envelope, {
+        secret_envelope: serializeEnvelope(next),
+        key_version: keyring.current,
+      })
+      // Lost a race with an update: that update sealed it under the current key already, or the
+      // next run picks it up.
+      if (swapped) rewrapped++
+      else skipped++
+    }
+    after = batch.at(-1)?.id ?? null
+    options.onBatch?.({ rewrapped, skipped, remaining: -1 })
+  }
+  const counts = await store.countByKeyVersion()
+  const remaining = counts.filter((c) => c.version !== keyring.current).reduce((sum, c) => sum + c.count, 0)
+  if (remaining === 0) {
+    await db
+      .updateTable('master_keys')
+      .set({ retired_at: options.now() })
+      .where('version', '!=', keyring.current)
+      .where('retired_at', 'is', null)
+      .execute()
+  }
+  return { rewrapped, skipped, remaining }
+}

@@ -1,0 +1,178 @@
+import { Type } from 'typebox'
+import { pageRequest } from '../db/pagination.js'
+import type { App } from '../http/app-types.js'
+import { callerOf } from '../http/authentication.js'
+import { NullableTimestamp, PageOf, PageQuery, Timestamp, isoTime, problemRef } from '../http/schemas.js'
+import { credentialStatuses } from './service.js'
+import type { Credential, CredentialService } from './service.js'
+
+const CredentialSchema = Type.Object(
+  {
+    id: Type.String(),
+    tool: Type.String(),
+    name: Type.String(),
+    authMethod: Type.String(),
+    externalUserId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The end user of your product it belongs to.',
+    }),
+    baseUrl: Type.Union([Type.String(), Type.Null()], {
+      description: 'Overrides the tool’s base URL for this credential.',
+    }),
+    status: Type.Enum(credentialStatuses),
+    statusReason: Type.Union([Type.String(), Type.Null()]),
+    lastCheckedAt: NullableTimestamp,
+    lastUsedAt: NullableTimestamp,
+    expiresAt: NullableTimestamp,
+    fields: Type.Record(
+      Type.String(),
+      Type.Object({ set: Type.Boolean(), hint: Type.Union([Type.String(), Type.Null()]) }),
+      {
+        description:
+          'Per secret field: whether it is set, and a masked hint (at most the last 4 characters of long values).',
+      },
+    ),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Credential', title: 'Credential' },
+)
+
+const Secrets = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'The auth method’s secret fields (see the tool’s `authMethods[].fields`). Never returned.',
+})
+const BaseUrl = Type.Union([Type.String({ format: 'uri', pattern: '^https?://' }), Type.Null()])
+
+const view = (c: Credential) => ({
+  ...c,
+  lastCheckedAt: isoTime(c.lastCheckedAt),
+  lastUsedAt: isoTime(c.lastUsedAt),
+  expiresAt: isoTime(c.expiresAt),
+  createdAt: isoTime(c.createdAt),
+  updatedAt: isoTime(c.updatedAt),
+})
+
+export function registerCredentialRoutes(app: App, deps: { credentials: CredentialService }): void {
+  const { credentials } = deps
+  app.addSchema(CredentialSchema)
+  const credentialRef = Type.Ref('Credential')
+  const idParams = Type.Object({ id: Type.String() })
+
+  app.get(
+    '/v1/credentials',
+    {
+      config: { auth: { scope: 'credentials:read' } },
+      schema: {
+        tags: ['credentials'],
+        summary: 'List credentials',
+        description:
+          'The workspace’s credentials, newest first, never with secrets. Filter by `externalUserId` or `tool`.',
+        querystring: Type.Object({
+          externalUserId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          tool: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          ...PageQuery,
+        }),
+        response: { 200: PageOf(credentialRef), 400: problemRef },
+      },
+    },
+    async (request) => {
+      const { externalUserId, tool } = request.query
+      const page = await credentials.list(
+        callerOf(request).workspaceId,
+        {
+          ...(externalUserId === undefined ? {} : { externalUserId }),
+          ...(tool === undefined ? {} : { tool }),
+        },
+        pageRequest(request.query),
+      )
+      return { data: page.data.map(view), nextCursor: page.nextCursor }
+    },
+  )
+
+  app.post(
+    '/v1/credentials',
+    {
+      config: { auth: { scope: 'credentials:write' } },
+      schema: {
+        tags: ['credentials'],
+        summary: 'Create a credential',
+        description:
+          'Stores a connection to a tool. `secrets` must fit the auth method’s fields; they are encrypted at once and never returned — the response shows which fields are set, with masked hints.',
+        body: Type.Object(
+          {
+            tool: Type.String({ minLength: 1, maxLength: 100 }),
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            authMethod: Type.String({ minLength: 1, maxLength: 100 }),
+            secrets: Secrets,
+            externalUserId: Type.Optional(
+              Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]),
+            ),
+            baseUrl: Type.Optional(BaseUrl),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: credentialRef, 400: problemRef },
+      },
+    },
+    async (request, reply) => {
+      const created = await credentials.create(callerOf(request).workspaceId, request.body)
+      return reply.code(201).send(view(created))
+    },
+  )
+
+  app.get(
+    '/v1/credentials/:id',
+    {
+      config: { auth: { scope: 'credentials:read' } },
+      schema: {
+        tags: ['credentials'],
+        summary: 'A credential',
+        params: idParams,
+        response: { 200: credentialRef, 404: problemRef },
+      },
+    },
+    async (request) => view(await credentials.get(callerOf(request).workspaceId, request.params.id)),
+  )
+
+  app.patch(
+    '/v1/credentials/:id',
+    {
+      config: { auth: { scope: 'credentials:write' } },
+      schema: {
+        tags: ['credentials'],
+        summary: 'Update a credential',
+        description:
+          'Renames it, points it at another base URL, or changes secrets: the fields given replace the stored ones (null removes a field), the others are kept. New secrets are re-encrypted under a fresh data key and the status becomes `unchecked`.',
+        params: idParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            secrets: Type.Optional(Secrets),
+            baseUrl: Type.Optional(BaseUrl),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: credentialRef, 400: problemRef, 404: problemRef },
+      },
+    },
+    async (request) =>
+      view(await credentials.update(callerOf(request).workspaceId, request.params.id, request.body)),
+  )
+
+  app.delete(
+    '/v1/credentials/:id',
+    {
+      config: { auth: { scope: 'credentials:write' } },
+      schema: {
+        tags: ['credentials'],
+        summary: 'Delete a credential',
+        description: 'Deletes it and its encrypted secrets.',
+        params: idParams,
+        response: { 204: Type.Null(), 404: problemRef },
+      },
+    },
+    async (request, reply) => {
+      await credentials.remove(callerOf(request).workspaceId, request.params.id)
+      return reply.code(204).send(null)
+    },
+  )
+}
