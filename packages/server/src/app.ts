@@ -17,7 +17,11 @@ import type { Config } from './config.js'
 import { loadKeyring } from './credentials/keys.js'
 import type { Keyring } from './credentials/keyring.js'
 import { deriveKey } from './credentials/master-key.js'
-import { registerCredentialRoutes } from './credentials/routes.js'
+import { checkCredential } from './credentials/health.js'
+import { oauthConnections } from './credentials/oauth-connections.js'
+import type { OAuthConnections } from './credentials/oauth-connections.js'
+import { registerOAuthRoutes } from './credentials/oauth-routes.js'
+import { credentialView, registerCredentialRoutes } from './credentials/routes.js'
 import { credentialService } from './credentials/service.js'
 import type { CredentialService } from './credentials/service.js'
 import { credentialStore } from './credentials/store.js'
@@ -26,6 +30,8 @@ import type { Database } from './db/database.js'
 import type { App } from './http/app-types.js'
 import { registerAuthentication } from './http/authentication.js'
 import type { DeclaredRoute } from './http/authentication.js'
+import { createInfrastructure } from './infra/setup.js'
+import type { Infrastructure } from './infra/setup.js'
 import { registerProblemHandlers } from './http/problems.js'
 import { registerValidation } from './http/validation.js'
 import { ProblemSchema } from './http/schemas.js'
@@ -53,6 +59,8 @@ export interface AppDeps {
   readonly clock?: Clock
   /** Already-loaded plugins (tests); by default the built-ins and `TOOLPLANE_PLUGINS` are loaded. */
   readonly plugins?: LoadedPlugins
+  /** Lock and event bus (tests share one between two apps); by default chosen from the configuration. */
+  readonly infrastructure?: Infrastructure
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
@@ -105,7 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<
     declaredRoutes: readonly DeclaredRoute[]
     catalog: ToolCatalog
     credentials: CredentialService
+    connections: OAuthConnections
     keyring: Keyring
+    infrastructure: Infrastructure
   }
 > {
   const { config, database, logger } = deps
@@ -127,21 +137,41 @@ export async function buildApp(deps: AppDeps): Promise<
     reservedSlugs: new Set(plugins.tools.map((t) => t.tool.slug)),
     allowPrivateNetwork: config.allowPrivateNetwork,
   })
-  const catalog = toolCatalog({ loaded: plugins.tools, workspaceTools: (workspaceId) => imports.workspaceTools(workspaceId) })
+  const catalog = toolCatalog({
+    loaded: plugins.tools,
+    workspaceTools: (workspaceId) => imports.workspaceTools(workspaceId),
+  })
   const keyring = await loadKeyring(
     database.db,
     { current: deps.masterKey.key, previous: config.previousMasterKeys },
     services.clock(),
   )
+  const infrastructure = deps.infrastructure ?? (await createInfrastructure(config.redisUrl, logger))
+  const findTool = async (workspaceId: string, slug: string) => (await catalog.get(workspaceId, slug)).tool
   const credentials = credentialService({
     store: credentialStore(database.db),
     keyring,
     clock: services.clock,
-    findTool: async (workspaceId, slug) => (await catalog.get(workspaceId, slug)).tool,
+    findTool,
+    publish: (event) => infrastructure.events.publish(event),
+  })
+  const connections = oauthConnections({
+    db: database.db,
+    keyring,
+    clock: services.clock,
+    findTool,
+    credentials,
+    lock: infrastructure.lock,
+    publicUrl: config.publicUrl,
+    network: { allowPrivateNetwork: config.allowPrivateNetwork },
+  })
+  app.addHook('onClose', async () => {
+    if (deps.infrastructure === undefined) await infrastructure.close()
   })
   const metrics = createMetrics()
   const readiness = createReadiness()
   readiness.register('database', () => database.ping())
+  if (infrastructure.ping !== null) readiness.register('redis', infrastructure.ping)
   readiness.register('plugins', () =>
     Promise.resolve(
       plugins.refused.length === 0
@@ -188,9 +218,27 @@ export async function buildApp(deps: AppDeps): Promise<
   registerApiKeyRoutes(app, { apiKeys: services.apiKeys })
   registerWorkspaceRoutes(app, { workspaces: services.workspaces })
   registerToolRoutes(app, { catalog, imports })
-  registerCredentialRoutes(app, { credentials })
+  registerCredentialRoutes(app, {
+    credentials,
+    connections,
+    check: (workspaceId, id) =>
+      checkCredential(
+        { credentials, connections, findTool, allowPrivateNetwork: config.allowPrivateNetwork },
+        workspaceId,
+        id,
+      ),
+  })
+  registerOAuthRoutes(app, { connections, sessions: services.auth, credentialView: credentialView })
 
-  return Object.assign(app, { services, declaredRoutes, catalog, credentials, keyring })
+  return Object.assign(app, {
+    services,
+    declaredRoutes,
+    catalog,
+    credentials,
+    connections,
+    keyring,
+    infrastructure,
+  })
 }
 
 declare module 'fastify' {

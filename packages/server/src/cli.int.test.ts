@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
 import { createProgram } from './cli.js'
+import { migrations } from './db/migrations/index.js'
 import type { CliIo } from './cli.js'
 import { loadConfig } from './config.js'
 import type { RunningServer } from './start.js'
@@ -66,14 +67,13 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
 
   it('migrates up, reports status, reverts and re-applies', async () => {
     expect((await run(env, ['migrate', 'status'])).out).toMatch(/^pending {2}0001-backbone/m)
-    expect((await run(env, ['migrate', 'up'])).out).toBe(
-      'Applied 0001-backbone, 0002-workspace-tools, 0003-credentials.\n',
-    )
+    const names = Object.keys(migrations)
+    expect((await run(env, ['migrate', 'up'])).out).toBe(`Applied ${names.join(', ')}.\n`)
     expect((await run(env, ['migrate', 'up'])).out).toBe('Already up to date.\n')
     expect((await run(env, ['migrate', 'status'])).out).toMatch(/^applied {2}0001-backbone {2}\d{4}-/m)
-    expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0003-credentials.\n')
-    expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0002-workspace-tools.\n')
-    expect((await run(env, ['migrate', 'down'])).out).toBe('Reverted 0001-backbone.\n')
+    for (const name of [...names].reverse()) {
+      expect((await run(env, ['migrate', 'down'])).out).toBe(`Reverted ${name}.\n`)
+    }
     expect((await run(env, ['migrate', 'down'])).out).toBe('Nothing to revert.\n')
   })
 

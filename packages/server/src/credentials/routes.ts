@@ -3,6 +3,8 @@ import { pageRequest } from '../db/pagination.js'
 import type { App } from '../http/app-types.js'
 import { callerOf } from '../http/authentication.js'
 import { NullableTimestamp, PageOf, PageQuery, Timestamp, isoTime, problemRef } from '../http/schemas.js'
+import type { HealthCheckResult } from '@toolplane/sdk'
+import type { OAuthConnections } from './oauth-connections.js'
 import { credentialStatuses } from './service.js'
 import type { Credential, CredentialService } from './service.js'
 
@@ -42,7 +44,8 @@ const Secrets = Type.Record(Type.String(), Type.Unknown(), {
 })
 const BaseUrl = Type.Union([Type.String({ format: 'uri', pattern: '^https?://' }), Type.Null()])
 
-const view = (c: Credential) => ({
+/** A credential as the API renders it (times as ISO strings). */
+export const credentialView = (c: Credential) => ({
   ...c,
   lastCheckedAt: isoTime(c.lastCheckedAt),
   lastUsedAt: isoTime(c.lastUsedAt),
@@ -51,8 +54,15 @@ const view = (c: Credential) => ({
   updatedAt: isoTime(c.updatedAt),
 })
 
-export function registerCredentialRoutes(app: App, deps: { credentials: CredentialService }): void {
-  const { credentials } = deps
+export function registerCredentialRoutes(
+  app: App,
+  deps: {
+    credentials: CredentialService
+    connections: OAuthConnections
+    check: (workspaceId: string, id: string) => Promise<{ credential: Credential; result: HealthCheckResult }>
+  },
+): void {
+  const { credentials, connections } = deps
   app.addSchema(CredentialSchema)
   const credentialRef = Type.Ref('Credential')
   const idParams = Type.Object({ id: Type.String() })
@@ -84,7 +94,7 @@ export function registerCredentialRoutes(app: App, deps: { credentials: Credenti
         },
         pageRequest(request.query),
       )
-      return { data: page.data.map(view), nextCursor: page.nextCursor }
+      return { data: page.data.map(credentialView), nextCursor: page.nextCursor }
     },
   )
 
@@ -115,7 +125,7 @@ export function registerCredentialRoutes(app: App, deps: { credentials: Credenti
     },
     async (request, reply) => {
       const created = await credentials.create(callerOf(request).workspaceId, request.body)
-      return reply.code(201).send(view(created))
+      return reply.code(201).send(credentialView(created))
     },
   )
 
@@ -130,7 +140,8 @@ export function registerCredentialRoutes(app: App, deps: { credentials: Credenti
         response: { 200: credentialRef, 404: problemRef },
       },
     },
-    async (request) => view(await credentials.get(callerOf(request).workspaceId, request.params.id)),
+    async (request) =>
+      credentialView(await credentials.get(callerOf(request).workspaceId, request.params.id)),
   )
 
   app.patch(
@@ -155,7 +166,9 @@ export function registerCredentialRoutes(app: App, deps: { credentials: Credenti
       },
     },
     async (request) =>
-      view(await credentials.update(callerOf(request).workspaceId, request.params.id, request.body)),
+      credentialView(
+        await credentials.update(callerOf(request).workspaceId, request.params.id, request.body),
+      ),
   )
 
   app.delete(
@@ -165,14 +178,88 @@ export function registerCredentialRoutes(app: App, deps: { credentials: Credenti
       schema: {
         tags: ['credentials'],
         summary: 'Delete a credential',
-        description: 'Deletes it and its encrypted secrets.',
+        description:
+          'Deletes it and its encrypted secrets. OAuth tokens are revoked at the provider first where the provider supports revocation; a failed revocation is logged and does not stop the deletion.',
         params: idParams,
         response: { 204: Type.Null(), 404: problemRef },
       },
     },
     async (request, reply) => {
-      await credentials.remove(callerOf(request).workspaceId, request.params.id)
+      const { workspaceId } = callerOf(request)
+      await credentials.get(workspaceId, request.params.id)
+      const revocation = await connections.revoke(workspaceId, request.params.id)
+      if (revocation.error !== undefined) {
+        request.log.warn(
+          { credentialId: request.params.id, error: revocation.error },
+          'token revocation failed',
+        )
+      }
+      await credentials.remove(workspaceId, request.params.id)
       return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/v1/credentials/:id/check',
+    {
+      config: { auth: { scope: 'credentials:write' } },
+      schema: {
+        tags: ['credentials'],
+        summary: 'Check a credential now',
+        description:
+          'Runs the tool’s health check with the credential (refreshing an expiring OAuth token first) and records the outcome as its status: `healthy`, `invalid` (rejected), `expired`, or `degraded` (reachable problems).',
+        params: idParams,
+        response: {
+          200: Type.Object({
+            credential: credentialRef,
+            check: Type.Object({
+              ok: Type.Boolean(),
+              checked: Type.Boolean({ description: 'False when the tool has no health check.' }),
+              detail: Type.Optional(Type.String()),
+              errorClass: Type.Optional(Type.String()),
+              durationMs: Type.Number(),
+            }),
+          }),
+          404: problemRef,
+        },
+      },
+    },
+    async (request) => {
+      const { credential, result } = await deps.check(callerOf(request).workspaceId, request.params.id)
+      return {
+        credential: credentialView(credential),
+        check: { ...result, durationMs: Math.round(result.durationMs) },
+      }
+    },
+  )
+
+  app.get(
+    '/v1/credentials/:id/status-history',
+    {
+      config: { auth: { scope: 'credentials:read' } },
+      schema: {
+        tags: ['credentials'],
+        summary: 'Status history',
+        description:
+          'Every status change of the credential with its time and reason, newest first (up to 50).',
+        params: idParams,
+        response: {
+          200: Type.Object({
+            data: Type.Array(
+              Type.Object({
+                status: Type.String(),
+                reason: Type.Union([Type.String(), Type.Null()]),
+                at: Timestamp,
+              }),
+            ),
+          }),
+          404: problemRef,
+        },
+      },
+    },
+    async (request) => {
+      const history = await credentials.statusHistory(callerOf(request).workspaceId, request.params.id)
+      return { data: history.map((h) => ({ ...h, at: isoTime(h.at) })) }
     },
   )
 }

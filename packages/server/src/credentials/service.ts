@@ -39,7 +39,19 @@ export interface NewCredential {
   readonly secrets: Readonly<Record<string, unknown>>
   readonly externalUserId?: string | null
   readonly baseUrl?: string | null
+  /** When the access token expires (OAuth), epoch ms. */
+  readonly expiresAt?: number | null
+  /** The status to start in: `healthy` when the secrets were just proven (an OAuth exchange). */
+  readonly status?: CredentialStatus
 }
+
+/** Events a status change emits (SPEC §7). */
+export type CredentialEventType = 'credential.expired' | 'credential.recovered'
+export type PublishCredentialEvent = (event: {
+  type: CredentialEventType
+  workspaceId: string
+  data: Record<string, unknown>
+}) => Promise<unknown>
 
 export interface CredentialChanges {
   readonly name?: string
@@ -88,8 +100,11 @@ export function credentialService(deps: {
   keyring: Keyring
   clock: Clock
   findTool: ToolLookup
+  /** Where `credential.expired` and `credential.recovered` go; none in tests that do not care. */
+  publish?: PublishCredentialEvent
 }) {
   const { store, keyring, clock, findTool } = deps
+  const publish = deps.publish ?? (() => Promise.resolve())
 
   async function methodOf(workspaceId: string, toolSlug: string, authMethod: string): Promise<AuthMethod> {
     let tool: Tool
@@ -179,11 +194,11 @@ export function credentialService(deps: {
         auth_method: method.id,
         external_user_id: input.externalUserId ?? null,
         base_url: input.baseUrl ?? null,
-        status: 'unchecked',
+        status: input.status ?? 'unchecked',
         status_reason: null,
-        last_checked_at: null,
+        last_checked_at: input.status === undefined ? null : now,
         last_used_at: null,
-        expires_at: null,
+        expires_at: input.expiresAt ?? null,
         ...seal(workspaceId, id, method, input.secrets),
         created_at: now,
         updated_at: now,
@@ -237,6 +252,73 @@ export function credentialService(deps: {
       if (!(await store.delete(workspaceId, id))) {
         throw new AppError('not_found', `There is no credential ${id} in this workspace.`)
       }
+    },
+
+    /**
+     * Replaces all secrets at once (a token refresh): sealed under a fresh data key, with the new
+     * expiry. The caller has the credential's refresh lock.
+     */
+    async replaceSecrets(
+      workspaceId: string,
+      id: string,
+      secrets: Readonly<Record<string, unknown>>,
+      expiresAt: number | null,
+    ): Promise<void> {
+      const row = await getRow(workspaceId, id)
+      const method = await methodOf(workspaceId, row.tool, row.auth_method)
+      await store.update(workspaceId, id, {
+        ...seal(workspaceId, id, method, secrets),
+        expires_at: expiresAt,
+        updated_at: Math.max(clock(), row.updated_at + 1),
+      })
+    },
+
+    /**
+     * Records a status and why, keeps the history, and emits `credential.expired` on expiry and
+     * `credential.recovered` when a credential that was expired, invalid or degraded works again.
+     */
+    async setStatus(
+      workspaceId: string,
+      id: string,
+      status: CredentialStatus,
+      reason: string | null,
+    ): Promise<Credential> {
+      const row = await getRow(workspaceId, id)
+      const now = clock()
+      const previous = isStatus(row.status) ? row.status : 'unchecked'
+      await store.update(workspaceId, id, { status, status_reason: reason, last_checked_at: now })
+      const updated = toCredential({ ...row, status, status_reason: reason, last_checked_at: now })
+      if (previous === status && row.status_reason === reason) return updated
+      await store.insertStatusChange({
+        id: newId('csc'),
+        workspace_id: workspaceId,
+        credential_id: id,
+        status,
+        reason,
+        at: now,
+      })
+      const data = {
+        credentialId: id,
+        tool: row.tool,
+        name: row.name,
+        externalUserId: row.external_user_id,
+        previous,
+        status,
+        reason,
+      }
+      if (status === 'expired' && previous !== 'expired')
+        await publish({ type: 'credential.expired', workspaceId, data })
+      if (status === 'healthy' && ['expired', 'invalid', 'degraded'].includes(previous)) {
+        await publish({ type: 'credential.recovered', workspaceId, data })
+      }
+      return updated
+    },
+
+    /** The status history, newest first. */
+    async statusHistory(workspaceId: string, id: string, limit = 50) {
+      await getRow(workspaceId, id)
+      const rows = await store.statusChanges(workspaceId, id, limit)
+      return rows.map((r) => ({ status: r.status, reason: r.reason, at: r.at }))
     },
 
     /** The decrypted secrets, for running an action. Never returned by the API. */

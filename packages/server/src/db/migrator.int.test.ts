@@ -54,6 +54,8 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       'credentials',
       'master_keys',
       'memberships',
+      'oauth_apps',
+      'oauth_states',
       'sessions',
       'sign_in_links',
       'users',

@@ -117,6 +117,42 @@ export interface CredentialStatusChangeTable {
   at: number
 }
 
+export interface OAuthAppTable {
+  id: string
+  workspace_id: string
+  tool: string
+  client_id: string
+  /** `client_secret_basic` or `client_secret_post`. */
+  client_auth_method: string
+  /** JSON array overriding the tool's default scopes; null keeps them. */
+  scopes: string | null
+  /** JSON envelope holding `{ clientSecret }`. */
+  secret_envelope: string
+  key_version: number
+  created_at: number
+  updated_at: number
+}
+
+export interface OAuthStateTable {
+  id: string
+  state_hash: string
+  workspace_id: string
+  tool: string
+  auth_method: string
+  /** Who started the flow: `user:<id>` or `api_key:<id>`. */
+  principal: string
+  name: string
+  external_user_id: string | null
+  /** JSON array of the scopes requested. */
+  scopes: string
+  redirect_to: string | null
+  /** JSON envelope holding `{ codeVerifier }`. */
+  verifier_envelope: string | null
+  created_at: number
+  expires_at: number
+  used_at: number | null
+}
+
 export interface Schema {
   workspaces: WorkspaceTable
   users: UserTable
@@ -128,4 +164,6 @@ export interface Schema {
   master_keys: MasterKeyTable
   credentials: CredentialTable
   credential_status_changes: CredentialStatusChangeTable
+  oauth_apps: OAuthAppTable
+  oauth_states: OAuthStateTable
 }

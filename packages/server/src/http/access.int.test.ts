@@ -12,7 +12,7 @@ import type { TestApp } from '../testing/harness.js'
  */
 
 /** Routes anyone may call. Adding one is a decision: list it here. */
-const publicRoutes = ['POST /v1/auth/login', 'GET /v1/auth/link']
+const publicRoutes = ['POST /v1/auth/login', 'GET /v1/auth/link', 'GET /v1/oauth/callback']
 
 interface Tenant {
   id: string
@@ -249,6 +249,55 @@ Object.assign(isolation, {
   },
 })
 
+// Health checks and history of B's credential, and OAuth apps: per workspace.
+Object.assign(isolation, {
+  'POST /v1/credentials/:id/check': async ({ t, a, b, bCredentialId }: World) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${bCredentialId}/check`,
+      headers: bearer(a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+    const mine = await t.app.inject({ url: `/v1/credentials/${bCredentialId}`, headers: bearer(b.adminKey) })
+    expect(mine.json<{ lastCheckedAt: string | null }>().lastCheckedAt).toBeNull()
+  },
+  'GET /v1/credentials/:id/status-history': async ({ t, a, bCredentialId }: World) => {
+    const res = await t.app.inject({
+      url: `/v1/credentials/${bCredentialId}/status-history`,
+      headers: bearer(a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+  },
+  'PUT /v1/oauth/:tool/app': async ({ t, a, b }: World) => {
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/oauth/github/app',
+      headers: bearer(a.adminKey),
+      payload: { clientId: 'a-client', clientSecret: 'a-secret' },
+    })
+    expect(res.statusCode).toBe(201)
+    const bApp = await t.app.inject({ url: '/v1/oauth/github/app', headers: bearer(b.adminKey) })
+    expect(bApp.json<{ clientId: string }>().clientId).toBe('b-client')
+  },
+  'GET /v1/oauth/:tool/app': async ({ t, a }: World) => {
+    const res = await t.app.inject({ url: '/v1/oauth/linear/app', headers: bearer(a.adminKey) })
+    // B configured linear; A did not.
+    expect(res.statusCode).toBe(400)
+    expect(res.body).not.toContain('b-linear-client')
+  },
+  'POST /v1/oauth/:tool/authorize': async ({ t, a }: World) => {
+    // A cannot start a flow with B's linear app: it has none of its own.
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/linear/authorize',
+      headers: bearer(a.adminKey),
+      payload: {},
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json<{ detail: string }>().detail).toMatch(/No OAuth app/)
+  },
+})
+
 /** A concrete URL for a route template: path parameters get a plausible id. */
 function concrete(url: string): string {
   return url.replace(/:([A-Za-z]+)/g, 'x_0000')
@@ -301,6 +350,18 @@ describe.each(dialects)('access control on %s', (dialect) => {
       payload: { tool: 'http', name: 'B token', authMethod: 'bearer', secrets: { token: 'b-token-value' } },
     })
     expect(credential.statusCode, credential.body).toBe(201)
+    for (const [tool, clientId] of [
+      ['github', 'b-client'],
+      ['linear', 'b-linear-client'],
+    ] as const) {
+      const saved = await t.app.inject({
+        method: 'PUT',
+        url: `/v1/oauth/${tool}/app`,
+        headers: bearer(b.adminKey),
+        payload: { clientId, clientSecret: 'b-secret' },
+      })
+      expect(saved.statusCode, saved.body).toBe(201)
+    }
     world = { t, a, b, password, bCredentialId: credential.json<{ id: string }>().id }
   })
   afterAll(() => world.t.close())

@@ -113,3 +113,18 @@ export function callerOf(request: FastifyRequest): AuthContext {
   if (request.caller === null) throw new Error('callerOf() used on a route without auth')
   return request.caller
 }
+
+/** What the OAuth callback needs to recognise a signed-in user without requiring one. */
+export interface SessionAuthenticator {
+  authenticate(token: string): Promise<AuthContext | null>
+}
+
+/** The session user of a public route's request, when there is one; never throws. */
+export async function optionalSessionCaller(
+  request: FastifyRequest,
+  sessions: SessionAuthenticator,
+): Promise<AuthContext | null> {
+  const token = request.cookies[sessionCookie]
+  if (token === undefined || token === '') return null
+  return sessions.authenticate(token)
+}

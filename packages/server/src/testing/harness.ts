@@ -8,7 +8,9 @@ import { resolveMasterKey } from '../credentials/master-key.js'
 import type { Database, Dialect } from '../db/database.js'
 import { openDatabase } from '../db/database.js'
 import { migrateUp } from '../db/migrator.js'
+import type { Infrastructure } from '../infra/setup.js'
 import { loggerOptions } from '../observability/logging.js'
+import type { LoadedPlugins } from '../tools/plugins.js'
 import { createTestDatabase } from './databases.js'
 import type { TestDatabase } from './databases.js'
 
@@ -34,8 +36,12 @@ export interface TestApp {
  * A real app on a fresh database of the given dialect, migrated, with logs captured at debug
  * level. `env` adds configuration variables.
  */
-export async function startTestApp(dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
-  const testDatabase = await createTestDatabase(dialect)
+export async function startTestApp(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+  options: { plugins?: LoadedPlugins; infrastructure?: Infrastructure; testDatabase?: TestDatabase } = {},
+): Promise<TestApp> {
+  const testDatabase = options.testDatabase ?? (await createTestDatabase(dialect))
   const config = loadConfig({
     TOOLPLANE_DATA_DIR: testDatabase.dataDir,
     TOOLPLANE_DATABASE_URL: testDatabase.url,
@@ -60,7 +66,15 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
   await migrateUp(database.db)
   const now = { value: Date.UTC(2026, 0, 15, 12) }
   const masterKey = resolveMasterKey(config.masterKey, () => undefined)
-  const app = await buildApp({ config, database, masterKey, logger, clock: () => now.value })
+  const app = await buildApp({
+    config,
+    database,
+    masterKey,
+    logger,
+    clock: () => now.value,
+    ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
+    ...(options.infrastructure === undefined ? {} : { infrastructure: options.infrastructure }),
+  })
 
   const key = async (workspaceId: string, scopes: Scope[]) =>
     (await app.services.apiKeys.create(workspaceId, { name: `test ${scopes.join(' ')}`, scopes })).key
@@ -83,7 +97,8 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
     async close() {
       await app.close()
       await database.close()
-      await testDatabase.drop()
+      // A database shared with another app (two "nodes") is dropped by whoever created it.
+      if (options.testDatabase === undefined) await testDatabase.drop()
     },
   }
 }

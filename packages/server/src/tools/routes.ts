@@ -5,6 +5,8 @@ import type { App } from '../http/app-types.js'
 import { callerOf } from '../http/authentication.js'
 import { PageQuery, problemRef } from '../http/schemas.js'
 import { functionFormats, functionName, functionSchema } from './function-schemas.js'
+import { maxDocumentBytes } from './imports.js'
+import type { ImportRequest, ToolImports } from './imports.js'
 import type { CatalogTool, ToolCatalog } from './service.js'
 
 const JsonSchemaObject = Type.Unsafe<Record<string, unknown>>({
@@ -185,8 +187,8 @@ const actionParams = Type.Object({
   action: Type.String({ description: 'The action’s name, e.g. `create_issue`.' }),
 })
 
-export function registerToolRoutes(app: App, deps: { catalog: ToolCatalog }): void {
-  const { catalog } = deps
+export function registerToolRoutes(app: App, deps: { catalog: ToolCatalog; imports: ToolImports }): void {
+  const { catalog, imports } = deps
   app.addSchema(AuthMethodSchema)
   app.addSchema(ActionSchema)
   app.addSchema(ToolSummarySchema)
@@ -297,6 +299,106 @@ export function registerToolRoutes(app: App, deps: { catalog: ToolCatalog }): vo
       )
       const seed = request.query.seed ?? 0
       return { seed, input: catalog.sampleInput(action, seed) }
+    },
+  )
+
+  // OpenAPI documents are often YAML: accept them raw, as well as inside JSON.
+  app.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
+    { parseAs: 'string', bodyLimit: maxDocumentBytes },
+    (_request, body, done) => {
+      done(null, body)
+    },
+  )
+
+  const ImportBody = Type.Object(
+    {
+      document: Type.Optional(
+        Type.Union([Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown())], {
+          description: 'The OpenAPI 3.0 or 3.1 document: JSON or YAML text, or the parsed object.',
+        }),
+      ),
+      url: Type.Optional(
+        Type.String({ format: 'uri', description: 'Where to read the document from (http or https).' }),
+      ),
+      slug: Type.Optional(
+        Type.String({
+          pattern: '^[a-z][a-z0-9_]{0,39}$',
+          description: 'Defaults to one made from info.title.',
+        }),
+      ),
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+      sourceUrl: Type.Optional(
+        Type.String({
+          format: 'uri',
+          description: 'Where an inline document came from; relative references resolve against it.',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  )
+
+  app.post(
+    '/v1/tools/import',
+    {
+      config: { auth: { scope: 'admin' } },
+      bodyLimit: maxDocumentBytes,
+      schema: {
+        tags: ['tools'],
+        summary: 'Import an OpenAPI document as a tool',
+        description:
+          'Creates a workspace tool from an OpenAPI 3.0 or 3.1 document (JSON or YAML): one action per operation. Send JSON `{ document | url, slug?, name?, sourceUrl? }`, or the YAML/JSON text itself with `Content-Type: application/yaml` and `?slug=&name=`. Importing again with the same slug replaces the tool (200); a new one answers 201.',
+        querystring: Type.Object({
+          slug: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' })),
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        }),
+        body: Type.Union([ImportBody, Type.String({ minLength: 1 })]),
+        response: {
+          200: Type.Object({
+            tool: Type.Ref('ToolSummary'),
+            created: Type.Boolean(),
+            warnings: Type.Array(Type.String()),
+          }),
+          201: Type.Object({
+            tool: Type.Ref('ToolSummary'),
+            created: Type.Boolean(),
+            warnings: Type.Array(Type.String()),
+          }),
+          400: problemRef,
+          409: problemRef,
+          413: problemRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const importRequest: ImportRequest =
+        typeof body === 'string' ? { document: body, ...request.query } : { ...request.query, ...body }
+      const result = await imports.importDocument(callerOf(request).workspaceId, importRequest)
+      return reply.code(result.created ? 201 : 200).send({
+        tool: summaryView({ tool: result.tool, source: 'imported' }),
+        created: result.created,
+        warnings: [...result.warnings],
+      })
+    },
+  )
+
+  app.delete(
+    '/v1/tools/:tool',
+    {
+      config: { auth: { scope: 'admin' } },
+      schema: {
+        tags: ['tools'],
+        summary: 'Delete an imported tool',
+        description:
+          'Removes a tool this workspace imported. Built-in and plugin tools cannot be deleted (409).',
+        params: toolParams,
+        response: { 204: Type.Null(), 404: problemRef, 409: problemRef },
+      },
+    },
+    async (request, reply) => {
+      await imports.remove(callerOf(request).workspaceId, request.params.tool)
+      return reply.code(204).send(null)
     },
   )
 }

@@ -46,6 +46,8 @@ const maxDepth = 6
 interface Generation {
   readonly root: JsonSchema
   readonly next: () => number
+  /** Later attempts ignore examples and defaults: documents sometimes carry ones that do not validate. */
+  readonly useExamples: boolean
 }
 
 const isObject = (value: unknown): value is JsonSchema =>
@@ -207,10 +209,12 @@ function sample(schemaIn: unknown, g: Generation, depth: number): unknown {
   if (typeof schema.$ref === 'string') schema = { ...resolveRef(g, schema.$ref), ...omit(schema, '$ref') }
   if (Array.isArray(schema.allOf)) schema = mergeAllOf(schema, g)
 
-  if (Array.isArray(schema.examples) && schema.examples.length > 0)
-    return structuredClone(pick(g, schema.examples))
-  if (schema.example !== undefined) return structuredClone(schema.example)
-  if (schema.default !== undefined) return structuredClone(schema.default)
+  if (g.useExamples) {
+    if (Array.isArray(schema.examples) && schema.examples.length > 0)
+      return structuredClone(pick(g, schema.examples))
+    if (schema.example !== undefined) return structuredClone(schema.example)
+    if (schema.default !== undefined) return structuredClone(schema.default)
+  }
   if (schema.const !== undefined) return structuredClone(schema.const)
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return structuredClone(pick(g, schema.enum))
 
@@ -219,8 +223,10 @@ function sample(schemaIn: unknown, g: Generation, depth: number): unknown {
   )?.filter((b) => !(isObject(b) && b.type === 'null'))
   if (branches !== undefined && branches.length > 0) {
     const base = omit(omit(schema, 'oneOf'), 'anyOf')
-    const branch: unknown = pick(g, branches)
-    return sample(isObject(branch) ? { ...base, ...branch } : branch, g, depth)
+    let branch: unknown = pick(g, branches)
+    if (isObject(branch) && typeof branch.$ref === 'string')
+      branch = { ...resolveRef(g, branch.$ref), ...omit(branch, '$ref') }
+    return sample(isObject(branch) ? combine(base, branch) : branch, g, depth)
   }
 
   let type = schema.type
@@ -249,6 +255,23 @@ function sample(schemaIn: unknown, g: Generation, depth: number): unknown {
     default:
       return null
   }
+}
+
+/** A base schema narrowed by one branch: the branch's keywords win, properties and required add up. */
+function combine(base: JsonSchema, branch: JsonSchema): JsonSchema {
+  const combined: JsonSchema = { ...base, ...branch }
+  if (isObject(base.properties) || isObject(branch.properties)) {
+    combined.properties = {
+      ...(isObject(base.properties) ? base.properties : {}),
+      ...(isObject(branch.properties) ? branch.properties : {}),
+    }
+  }
+  const required = [
+    ...(Array.isArray(base.required) ? (base.required as unknown[]) : []),
+    ...(Array.isArray(branch.required) ? (branch.required as unknown[]) : []),
+  ]
+  if (required.length > 0) combined.required = [...new Set(required)]
+  return combined
 }
 
 function omit(schema: JsonSchema, key: string): JsonSchema {
@@ -311,7 +334,7 @@ export function sampleInput(schema: JsonSchema, seed = 0): unknown {
   const validate = compileSchema(schema)
   let errors: string[] = []
   for (let attempt = 0; attempt < 20; attempt++) {
-    const g: Generation = { root: schema, next: random(seed * 7919 + attempt) }
+    const g: Generation = { root: schema, next: random(seed * 7919 + attempt), useExamples: attempt < 10 }
     const candidate = sample(schema, g, 0)
     const result = validate(candidate)
     if (result.ok) return candidate

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import * as backbone from './0001-backbone.js'
 import * as workspaceTools from './0002-workspace-tools.js'
 import * as credentials from './0003-credentials.js'
+import * as oauth from './0004-oauth.js'
 
 /**
  * Every migration, in order. Imported statically (not read from a folder at run time) so the
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001-backbone': backbone,
   '0002-workspace-tools': workspaceTools,
   '0003-credentials': credentials,
+  '0004-oauth': oauth,
 }

@@ -1,0 +1,70 @@
+import { runHealthCheck } from '@toolplane/sdk'
+import type { ErrorClass, HealthCheckResult } from '@toolplane/sdk'
+import { AppError } from '../errors.js'
+import type { OAuthConnections } from './oauth-connections.js'
+import type { Credential, CredentialService, CredentialStatus, ToolLookup } from './service.js'
+
+/** What a health check outcome means for the credential's status. */
+export function statusFor(result: HealthCheckResult): { status: CredentialStatus; reason: string } {
+  if (result.ok) {
+    return result.checked
+      ? { status: 'healthy', reason: 'The health check passed.' }
+      : { status: 'unchecked', reason: 'The tool has no health check.' }
+  }
+  const byClass: Partial<Record<ErrorClass, CredentialStatus>> = {
+    auth_error: 'invalid',
+    credential_expired: 'expired',
+    permission_error: 'degraded',
+    not_found: 'degraded',
+  }
+  return {
+    status: byClass[result.errorClass] ?? 'degraded',
+    reason: `${result.detail} (${result.errorClass})`,
+  }
+}
+
+/**
+ * `POST /v1/credentials/{id}/check`: runs the tool's health check with the credential (refreshing an
+ * expiring OAuth token first) and records the outcome as the credential's status.
+ *
+ * @example
+ * const { credential, result } = await checkCredential(deps, workspaceId, credentialId)
+ */
+export async function checkCredential(
+  deps: {
+    credentials: CredentialService
+    connections: OAuthConnections
+    findTool: ToolLookup
+    allowPrivateNetwork: boolean
+  },
+  workspaceId: string,
+  credentialId: string,
+): Promise<{ credential: Credential; result: HealthCheckResult }> {
+  const current = await deps.credentials.get(workspaceId, credentialId)
+  const tool = await deps.findTool(workspaceId, current.tool)
+  let secrets: Record<string, unknown>
+  try {
+    secrets = await deps.connections.secretsFor(workspaceId, credentialId)
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error
+    // The refresh was refused and the credential is marked expired already.
+    const result: HealthCheckResult = {
+      ok: false,
+      checked: true,
+      detail: error.detail,
+      errorClass: 'credential_expired',
+      durationMs: 0,
+    }
+    return { credential: await deps.credentials.get(workspaceId, credentialId), result }
+  }
+  const baseUrl = current.baseUrl ?? tool.baseUrl
+  const result = await runHealthCheck(tool, {
+    credential: { authMethod: current.authMethod, secrets },
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    allowPrivateNetwork: deps.allowPrivateNetwork,
+    timeoutMs: 15_000,
+  })
+  const { status, reason } = statusFor(result)
+  const credential = await deps.credentials.setStatus(workspaceId, credentialId, status, reason)
+  return { credential, result }
+}
