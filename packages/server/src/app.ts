@@ -17,7 +17,7 @@ import type { Config } from './config.js'
 import { loadKeyring } from './credentials/keys.js'
 import type { Keyring } from './credentials/keyring.js'
 import { deriveKey } from './credentials/master-key.js'
-import { checkCredential } from './credentials/health.js'
+import { checkCredential, diagnoseCredential } from './credentials/health.js'
 import { oauthConnections } from './credentials/oauth-connections.js'
 import type { OAuthConnections } from './credentials/oauth-connections.js'
 import { registerOAuthRoutes } from './credentials/oauth-routes.js'
@@ -224,6 +224,18 @@ export async function buildApp(deps: AppDeps): Promise<
     check: (workspaceId, id) =>
       checkCredential(
         { credentials, connections, findTool, allowPrivateNetwork: config.allowPrivateNetwork },
+        workspaceId,
+        id,
+      ),
+    diagnose: (workspaceId, id) =>
+      diagnoseCredential(
+        {
+          credentials,
+          connections,
+          findTool,
+          allowPrivateNetwork: config.allowPrivateNetwork,
+          clock: services.clock,
+        },
         workspaceId,
         id,
       ),

@@ -455,10 +455,11 @@ export function oauthConnections(deps: {
       )
       if (!isOAuth) return opened.secrets
       const seenToken = opened.secrets.accessToken
+      // A token that changed since we looked was just refreshed by someone else (another caller or
+      // node): use it, even if the provider's tokens are shorter-lived than the refresh window.
       const good = (secrets: Record<string, unknown>) =>
-        options.force === true
-          ? secrets.accessToken !== seenToken
-          : !needsRefresh(tokensFrom(secrets), clock())
+        secrets.accessToken !== seenToken ||
+        (options.force !== true && !needsRefresh(tokensFrom(secrets), clock()))
       if (good(opened.secrets)) return opened.secrets
       return coalesceAcrossNodes(
         { flights: refreshes, lock },

@@ -4,6 +4,7 @@ import type { App } from '../http/app-types.js'
 import { callerOf } from '../http/authentication.js'
 import { NullableTimestamp, PageOf, PageQuery, Timestamp, isoTime, problemRef } from '../http/schemas.js'
 import type { HealthCheckResult } from '@toolplane/sdk'
+import type { Diagnosis } from './diagnose.js'
 import type { OAuthConnections } from './oauth-connections.js'
 import { credentialStatuses } from './service.js'
 import type { Credential, CredentialService } from './service.js'
@@ -60,6 +61,7 @@ export function registerCredentialRoutes(
     credentials: CredentialService
     connections: OAuthConnections
     check: (workspaceId: string, id: string) => Promise<{ credential: Credential; result: HealthCheckResult }>
+    diagnose: (workspaceId: string, id: string) => Promise<Diagnosis>
   },
 ): void {
   const { credentials, connections } = deps
@@ -229,6 +231,43 @@ export function registerCredentialRoutes(
       return {
         credential: credentialView(credential),
         check: { ...result, durationMs: Math.round(result.durationMs) },
+      }
+    },
+  )
+
+  app.get(
+    '/v1/credentials/:id/diagnose',
+    {
+      config: { auth: { scope: 'credentials:write' } },
+      schema: {
+        tags: ['credentials'],
+        summary: 'Troubleshoot a credential',
+        description:
+          'Runs the ordered checks — secrets present, not expired, refresh works, scopes cover the tool’s actions, DNS, TCP, TLS, clock skew, health check — each with `pass`, `fail` or `skip`, what was seen, and the fix. Needs `credentials:write` because it may refresh an OAuth token.',
+        params: idParams,
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            checks: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                title: Type.String(),
+                status: Type.Enum(['pass', 'fail', 'skip']),
+                observed: Type.String(),
+                fix: Type.Union([Type.String(), Type.Null()]),
+                durationMs: Type.Number(),
+              }),
+            ),
+          }),
+          404: problemRef,
+        },
+      },
+    },
+    async (request) => {
+      const diagnosis = await deps.diagnose(callerOf(request).workspaceId, request.params.id)
+      return {
+        ok: diagnosis.ok,
+        checks: diagnosis.checks.map((c) => ({ ...c, durationMs: Math.round(c.durationMs) })),
       }
     },
   )

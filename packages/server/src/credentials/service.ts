@@ -204,6 +204,15 @@ export function credentialService(deps: {
         updated_at: now,
       }
       await store.insert(row)
+      await store.insertStatusChange({
+        id: newId('csc'),
+        workspace_id: workspaceId,
+        credential_id: id,
+        status: row.status,
+        reason:
+          input.status === undefined ? 'Created; not checked yet.' : 'Created from a completed connection.',
+        at: now,
+      })
       return toCredential(row)
     },
 

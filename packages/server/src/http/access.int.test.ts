@@ -261,6 +261,13 @@ Object.assign(isolation, {
     const mine = await t.app.inject({ url: `/v1/credentials/${bCredentialId}`, headers: bearer(b.adminKey) })
     expect(mine.json<{ lastCheckedAt: string | null }>().lastCheckedAt).toBeNull()
   },
+  'GET /v1/credentials/:id/diagnose': async ({ t, a, bCredentialId }: World) => {
+    const res = await t.app.inject({
+      url: `/v1/credentials/${bCredentialId}/diagnose`,
+      headers: bearer(a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+  },
   'GET /v1/credentials/:id/status-history': async ({ t, a, bCredentialId }: World) => {
     const res = await t.app.inject({
       url: `/v1/credentials/${bCredentialId}/status-history`,

@@ -1,0 +1,423 @@
+import { Type, defineAction, defineTool } from '@toolplane/sdk'
+import type { OAuth2AuthorizationCodeAuth, OAuth2ClientCredentialsAuth } from '@toolplane/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ToolplaneEvent } from '../infra/events.js'
+import { createInfrastructure } from '../infra/setup.js'
+import { dialects } from '../testing/databases.js'
+import { createTestDatabase } from '../testing/databases.js'
+import { bearer, startTestApp } from '../testing/harness.js'
+import type { TestApp } from '../testing/harness.js'
+import { startOAuthServer } from '../testing/oauth-server.js'
+import type { OAuthServer } from '../testing/oauth-server.js'
+import { testRedisUrl } from '../testing/redis-env.js'
+import { loadPlugins } from '../tools/plugins.js'
+import type { LoadedPlugins } from '../tools/plugins.js'
+import pino from 'pino'
+
+const callbackUrl = 'http://localhost:8080/v1/oauth/callback'
+
+/** A tool whose OAuth provider is the real oidc-provider started by the test. */
+function providerTool(server: OAuthServer) {
+  const provider: OAuth2AuthorizationCodeAuth = server.provider
+  const machine: OAuth2ClientCredentialsAuth = server.clientCredentialsProvider
+  return defineTool({
+    slug: 'oidc_test',
+    name: 'OIDC test provider',
+    description: 'The authorization server started by the test, and its protected API.',
+    version: '1.0.0',
+    categories: ['test'],
+    baseUrl: server.issuer,
+    authMethods: [provider, machine],
+    actions: [
+      defineAction({
+        name: 'whoami',
+        title: 'Who am I',
+        description: 'Calls the protected API.',
+        input: Type.Object({}),
+        output: Type.Object({ sub: Type.Optional(Type.String()) }),
+        scopes: ['api:read'],
+        async run({ http }) {
+          const res = await http.get<{ sub?: string }>(server.apiUrl)
+          res.raise()
+          return { sub: res.json.sub }
+        },
+      }),
+    ],
+    async healthCheck({ http }) {
+      const res = await http.get(server.apiUrl)
+      res.raise()
+    },
+  })
+}
+
+async function pluginsWith(server: OAuthServer): Promise<LoadedPlugins> {
+  const loaded = await loadPlugins({ extra: [], cwd: process.cwd() })
+  return {
+    tools: [...loaded.tools, { tool: providerTool(server), plugin: 'test', builtin: false }],
+    refused: [],
+  }
+}
+
+interface CredentialBody {
+  id: string
+  status: string
+  authMethod: string
+  expiresAt: string | null
+}
+
+describe.each(dialects)('OAuth2 connections against a real authorization server on %s', (dialect) => {
+  let server: OAuthServer
+  let t: TestApp
+  let ws: { id: string; key: string }
+  const events: ToolplaneEvent[] = []
+
+  beforeAll(async () => {
+    server = await startOAuthServer({ redirectUris: [callbackUrl], accessTokenTtlSeconds: 120 })
+    t = await startTestApp(
+      dialect,
+      { TOOLPLANE_ALLOW_PRIVATE_NETWORK: 'true' },
+      { plugins: await pluginsWith(server) },
+    )
+    // Tokens expire in real time: the app's clock must be the real one here.
+    t.now.value = Date.now()
+    ws = await t.workspace('oauth')
+    t.app.infrastructure.events.subscribe({ types: ['credential.*'] }, (event) => {
+      events.push(event)
+    })
+    const saved = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/oauth/oidc_test/app',
+      headers: bearer(ws.key),
+      payload: {
+        clientId: server.clientId,
+        clientSecret: server.clientSecret,
+        scopes: ['openid', 'offline_access', 'api:read'],
+      },
+    })
+    expect(saved.statusCode, saved.body).toBe(201)
+    expect(saved.body).not.toContain(server.clientSecret)
+  })
+  afterAll(async () => {
+    await t.close()
+    await server.close()
+  })
+
+  async function connect(name: string): Promise<CredentialBody> {
+    const started = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      headers: bearer(ws.key),
+      payload: { name, externalUserId: 'end-user-1' },
+    })
+    expect(started.statusCode, started.body).toBe(200)
+    const url = new URL(started.json<{ url: string }>().url)
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256')
+    const back = await server.authorize(url)
+    const res = await t.app.inject({
+      url: `/v1/oauth/callback${back.search}`,
+      headers: { accept: 'application/json' },
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    return res.json<{ credential: CredentialBody }>().credential
+  }
+
+  it('runs the whole code flow over HTTP and stores a healthy credential', async () => {
+    const credential = await connect('My account')
+    expect(credential).toMatchObject({ status: 'healthy', authMethod: 'oauth2' })
+    expect(credential.expiresAt).not.toBeNull()
+    const { secrets } = await t.app.credentials.open(ws.id, credential.id)
+    expect(typeof secrets.accessToken).toBe('string')
+    expect(typeof secrets.refreshToken).toBe('string')
+
+    const check = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${credential.id}/check`,
+      headers: bearer(ws.key),
+    })
+    expect(check.json()).toMatchObject({
+      check: { ok: true, checked: true },
+      credential: { status: 'healthy' },
+    })
+  })
+
+  it('refuses a tampered state, a reused state and a provider refusal, before any token request', async () => {
+    const started = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      headers: bearer(ws.key),
+      payload: {},
+    })
+    const back = await server.authorize(started.json<{ url: string }>().url)
+    const before = server.tokenRequests()
+    const tampered = new URL(back)
+    tampered.searchParams.set('state', 'forged-state')
+    expect((await t.app.inject({ url: `/v1/oauth/callback${tampered.search}` })).statusCode).toBe(400)
+    expect(server.tokenRequests()).toBe(before)
+
+    expect(
+      (
+        await t.app.inject({
+          url: `/v1/oauth/callback${back.search}`,
+          headers: { accept: 'application/json' },
+        })
+      ).statusCode,
+    ).toBe(200)
+    const reused = await t.app.inject({ url: `/v1/oauth/callback${back.search}` })
+    expect(reused.statusCode).toBe(400)
+    expect(reused.json<{ detail: string }>().detail).toMatch(/already used|unknown/)
+
+    const denied = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      headers: bearer(ws.key),
+      payload: {},
+    })
+    const refusal = await server.authorize(denied.json<{ url: string }>().url, { decision: 'deny' })
+    const res = await t.app.inject({ url: `/v1/oauth/callback${refusal.search}` })
+    expect(res.statusCode).toBe(400)
+    expect(res.json<{ detail: string }>().detail).toMatch(/access_denied/)
+  })
+
+  it('binds a flow started in a UI session to that session', async () => {
+    const password = 'a long enough password'
+    await t.app.services.auth.addUser({
+      email: 'connector@example.com',
+      password,
+      workspaceId: ws.id,
+      role: 'developer',
+    })
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: 'connector@example.com', password },
+    })
+    const cookies = {
+      toolplane_session: login.cookies.find((c) => c.name === 'toolplane_session')?.value ?? '',
+    }
+    const started = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      cookies,
+      headers: { 'x-csrf-token': login.json<{ csrfToken: string }>().csrfToken },
+      payload: { redirectTo: '/credentials' },
+    })
+    const back = await server.authorize(started.json<{ url: string }>().url)
+    const stranger = await t.app.inject({ url: `/v1/oauth/callback${back.search}` })
+    expect(stranger.statusCode).toBe(403)
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      cookies,
+      headers: { 'x-csrf-token': login.json<{ csrfToken: string }>().csrfToken },
+      payload: { redirectTo: '/credentials' },
+    })
+    const back2 = await server.authorize(again.json<{ url: string }>().url)
+    const mine = await t.app.inject({ url: `/v1/oauth/callback${back2.search}`, cookies })
+    expect(mine.statusCode).toBe(303)
+    expect(mine.headers.location).toMatch(/^http:\/\/localhost:8080\/credentials\?credentialId=cred_/)
+  })
+
+  it('refreshes an expiring token once for 20 concurrent uses, storing the rotated refresh token', async () => {
+    const credential = await connect('Busy account')
+    const before = await t.app.credentials.open(ws.id, credential.id)
+    const refreshesBefore = server.tokenRequests('refresh_token')
+    // The access token lives 120 s: inside the 5-minute window, so every use wants a refresh.
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => t.app.connections.secretsFor(ws.id, credential.id)),
+    )
+    expect(server.tokenRequests('refresh_token') - refreshesBefore).toBe(1)
+    const tokens = new Set(results.map((s) => s.accessToken))
+    expect(tokens.size).toBe(1)
+    const after = await t.app.credentials.open(ws.id, credential.id)
+    expect(after.secrets.refreshToken).not.toBe(before.secrets.refreshToken)
+    expect(after.secrets.accessToken).not.toBe(before.secrets.accessToken)
+  })
+
+  it('marks the credential expired and emits credential.expired when the provider revokes it, and diagnose says so', async () => {
+    const credential = await connect('Revoked account')
+    const { secrets } = await t.app.credentials.open(ws.id, credential.id)
+    expect(await server.revokeGrant(String(secrets.refreshToken))).toBe(true)
+    await expect(t.app.connections.secretsFor(ws.id, credential.id)).rejects.toMatchObject({
+      code: 'validation_error',
+    })
+    const res = await t.app.inject({ url: `/v1/credentials/${credential.id}`, headers: bearer(ws.key) })
+    expect(res.json()).toMatchObject({
+      status: 'expired',
+      statusReason: expect.stringContaining('invalid_grant') as string,
+    })
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'credential.expired' &&
+          (e.data as { credentialId: string }).credentialId === credential.id,
+      ),
+    ).toBe(true)
+
+    const history = await t.app.inject({
+      url: `/v1/credentials/${credential.id}/status-history`,
+      headers: bearer(ws.key),
+    })
+    expect(history.json<{ data: { status: string }[] }>().data.map((h) => h.status)).toEqual([
+      'expired',
+      'healthy',
+    ])
+
+    const diagnosis = await t.app.inject({
+      url: `/v1/credentials/${credential.id}/diagnose`,
+      headers: bearer(ws.key),
+    })
+    const checks = diagnosis.json<{
+      ok: boolean
+      checks: { id: string; status: string; fix: string | null }[]
+    }>()
+    expect(checks.ok).toBe(false)
+    expect(checks.checks.map((c) => c.id)).toEqual([
+      'secrets_present',
+      'not_expired',
+      'refresh_works',
+      'scopes_cover_actions',
+      'dns',
+      'tcp',
+      'tls',
+      'clock_skew',
+      'health_check',
+    ])
+    expect(checks.checks.find((c) => c.id === 'refresh_works')).toMatchObject({ status: 'fail' })
+    expect(diagnosis.body).not.toContain(String(secrets.refreshToken))
+  })
+
+  it('emits credential.recovered when an expired credential works again', async () => {
+    const credential = await connect('Recovering account')
+    await t.app.credentials.setStatus(ws.id, credential.id, 'expired', 'test: expired')
+    const check = await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${credential.id}/check`,
+      headers: bearer(ws.key),
+    })
+    expect(check.json()).toMatchObject({ credential: { status: 'healthy' } })
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'credential.recovered' &&
+          (e.data as { credentialId: string }).credentialId === credential.id,
+      ),
+    ).toBe(true)
+  })
+
+  it('revokes tokens at the provider when a credential is deleted', async () => {
+    const credential = await connect('Leaving account')
+    const before = server.revocationRequests()
+    expect(
+      (
+        await t.app.inject({
+          method: 'DELETE',
+          url: `/v1/credentials/${credential.id}`,
+          headers: bearer(ws.key),
+        })
+      ).statusCode,
+    ).toBe(204)
+    expect(server.revocationRequests()).toBe(before + 1)
+  })
+
+  it('connects with the client credentials grant at once', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      headers: bearer(ws.key),
+      payload: { authMethod: 'oauth2_client_credentials', name: 'Machine', scopes: ['api:read'] },
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    expect(res.json()).toMatchObject({
+      credential: { status: 'healthy', authMethod: 'oauth2_client_credentials' },
+    })
+  })
+
+  it('explains a missing OAuth app and a tool without OAuth', async () => {
+    const none = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/linear/authorize',
+      headers: bearer(ws.key),
+      payload: {},
+    })
+    expect(none.json<{ detail: string }>().detail).toMatch(/PUT \/v1\/oauth\/linear\/app/)
+    const noOAuth = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/oauth/http/app',
+      headers: bearer(ws.key),
+      payload: { clientId: 'x', clientSecret: 'y' },
+    })
+    expect(noOAuth.statusCode).toBe(400)
+    const outside = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      headers: bearer(ws.key),
+      payload: { redirectTo: 'https://evil.example.com/steal' },
+    })
+    expect(outside.statusCode).toBe(400)
+  })
+})
+
+describe('OAuth refresh across two server processes sharing Redis', () => {
+  it('refreshes once for 20 concurrent uses split between two nodes', async () => {
+    const server = await startOAuthServer({ redirectUris: [callbackUrl], accessTokenTtlSeconds: 120 })
+    const shared = await createTestDatabase('postgres')
+    const prefix = `toolplane-test:${Math.random().toString(16).slice(2)}:`
+    const log = pino({ level: 'silent' })
+    const infraA = await createInfrastructure(testRedisUrl, log, { prefix })
+    const infraB = await createInfrastructure(testRedisUrl, log, { prefix })
+    const plugins = await pluginsWith(server)
+    const env = { TOOLPLANE_ALLOW_PRIVATE_NETWORK: 'true' }
+    const nodeA = await startTestApp('postgres', env, {
+      plugins,
+      infrastructure: infraA,
+      testDatabase: shared,
+    })
+    const nodeB = await startTestApp('postgres', env, {
+      plugins,
+      infrastructure: infraB,
+      testDatabase: shared,
+    })
+    nodeA.now.value = Date.now()
+    nodeB.now.value = Date.now()
+    try {
+      const ws = await nodeA.workspace('cluster')
+      await nodeA.app.inject({
+        method: 'PUT',
+        url: '/v1/oauth/oidc_test/app',
+        headers: bearer(ws.key),
+        payload: {
+          clientId: server.clientId,
+          clientSecret: server.clientSecret,
+          scopes: ['openid', 'offline_access', 'api:read'],
+        },
+      })
+      const started = await nodeA.app.inject({
+        method: 'POST',
+        url: '/v1/oauth/oidc_test/authorize',
+        headers: bearer(ws.key),
+        payload: {},
+      })
+      const back = await server.authorize(started.json<{ url: string }>().url)
+      const done = await nodeB.app.inject({
+        url: `/v1/oauth/callback${back.search}`,
+        headers: { accept: 'application/json' },
+      })
+      const id = done.json<{ credential: { id: string } }>().credential.id
+
+      const before = server.tokenRequests('refresh_token')
+      const uses = Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? nodeA : nodeB).app.connections.secretsFor(ws.id, id),
+      )
+      const results = await Promise.all(uses)
+      expect(server.tokenRequests('refresh_token') - before).toBe(1)
+      expect(new Set(results.map((s) => s.accessToken)).size).toBe(1)
+    } finally {
+      await nodeA.close()
+      await nodeB.close()
+      await infraA.close()
+      await infraB.close()
+      await shared.drop()
+      await server.close()
+    }
+  })
+})
