@@ -18,6 +18,7 @@ import { loadKeyring } from './credentials/keys.js'
 import type { Keyring } from './credentials/keyring.js'
 import { deriveKey } from './credentials/master-key.js'
 import { checkCredential, diagnoseCredential } from './credentials/health.js'
+import { sweepCredentials } from './credentials/sweep.js'
 import { oauthConnections } from './credentials/oauth-connections.js'
 import type { OAuthConnections } from './credentials/oauth-connections.js'
 import { registerOAuthRoutes } from './credentials/oauth-routes.js'
@@ -116,6 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<
     connections: OAuthConnections
     keyring: Keyring
     infrastructure: Infrastructure
+    /** One pass of the periodic credential sweep; the server runs it every TOOLPLANE_CREDENTIAL_CHECK_INTERVAL. */
+    sweepCredentials: () => Promise<number>
   }
 > {
   const { config, database, logger } = deps
@@ -242,7 +245,22 @@ export async function buildApp(deps: AppDeps): Promise<
   })
   registerOAuthRoutes(app, { connections, sessions: services.auth, credentialView: credentialView })
 
+  const sweep = () =>
+    sweepCredentials({
+      store: credentialStore(database.db),
+      clock: services.clock,
+      intervalMs: config.credentialCheckIntervalMs,
+      check: (workspaceId, id) =>
+        checkCredential(
+          { credentials, connections, findTool, allowPrivateNetwork: config.allowPrivateNetwork },
+          workspaceId,
+          id,
+        ),
+      log: logger,
+    })
+
   return Object.assign(app, {
+    sweepCredentials: sweep,
     services,
     declaredRoutes,
     catalog,

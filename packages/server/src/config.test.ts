@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       sessionTtlMs: 7 * 86_400_000,
       trustProxy: false,
+      credentialCheckIntervalMs: 6 * 3_600_000,
     })
   })
 
@@ -177,6 +178,7 @@ describe('loadConfig', () => {
     [{ TOOLPLANE_ALLOW_PRIVATE_NETWORK: 'maybe' }, 'TOOLPLANE_ALLOW_PRIVATE_NETWORK'],
     [{ TOOLPLANE_LOG_LEVEL: 'verbose' }, 'TOOLPLANE_LOG_LEVEL'],
     [{ TOOLPLANE_SESSION_TTL: '10s' }, 'TOOLPLANE_SESSION_TTL'],
+    [{ TOOLPLANE_CREDENTIAL_CHECK_INTERVAL: 'hourly' }, 'TOOLPLANE_CREDENTIAL_CHECK_INTERVAL'],
   ])('refuses %j with a message naming %s', (env, variable) => {
     const problems = problemsOf(env)
     expect(problems).toHaveLength(1)

@@ -44,6 +44,8 @@ export interface Config {
   readonly logLevel: LogLevel
   readonly sessionTtlMs: number
   readonly trustProxy: boolean
+  /** How often credentials not used or checked recently are checked (and idle OAuth tokens refreshed). */
+  readonly credentialCheckIntervalMs: number
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -81,6 +83,7 @@ export const knownVariables = [
   'TOOLPLANE_LOG_LEVEL',
   'TOOLPLANE_SESSION_TTL',
   'TOOLPLANE_TRUST_PROXY',
+  'TOOLPLANE_CREDENTIAL_CHECK_INTERVAL',
 ] as const
 
 const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -268,6 +271,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     )
   }
 
+  const checkText = read('TOOLPLANE_CREDENTIAL_CHECK_INTERVAL') ?? '6h'
+  const credentialCheckIntervalMs = parseDuration(checkText)
+  if (credentialCheckIntervalMs === null || credentialCheckIntervalMs < 60_000) {
+    problems.push(
+      `TOOLPLANE_CREDENTIAL_CHECK_INTERVAL: expected a duration of at least 1m such as "30m" or "6h", got "${checkText}"`,
+    )
+  }
+
   const allowPrivateNetwork = boolean('TOOLPLANE_ALLOW_PRIVATE_NETWORK')
   const trustProxy = boolean('TOOLPLANE_TRUST_PROXY')
 
@@ -290,6 +301,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     logLevel: logLevel ?? 'info',
     sessionTtlMs: sessionTtlMs ?? 7 * 86_400_000,
     trustProxy,
+    credentialCheckIntervalMs: credentialCheckIntervalMs ?? 6 * 3_600_000,
   })
 }
 

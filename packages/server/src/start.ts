@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { deriveKey, resolveMasterKey } from './credentials/master-key.js'
+import { startCredentialSweep } from './credentials/sweep.js'
 import { openDatabase } from './db/database.js'
 import { migrateUp } from './db/migrator.js'
 import { bootstrap } from './workspaces/bootstrap.js'
@@ -73,10 +74,17 @@ export async function startServer(
     }, sessionSweepIntervalMs)
     sweep.unref()
 
+    const stopCredentialSweep = startCredentialSweep(
+      app.sweepCredentials,
+      config.credentialCheckIntervalMs,
+      logger,
+    )
+
     return {
       url,
       app,
       async close() {
+        stopCredentialSweep()
         clearInterval(sweep)
         await app.close()
         await database.close()

@@ -332,6 +332,19 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
     })
   })
 
+  it('sweeps: checks credentials not checked recently and refreshes idle tokens before they expire', async () => {
+    const credential = await connect('Idle account')
+    const before = await t.app.credentials.open(ws.id, credential.id)
+    const refreshes = server.tokenRequests('refresh_token')
+    const checked = await t.app.sweepCredentials()
+    expect(checked).toBeGreaterThanOrEqual(1)
+    // Its token expires within the next interval: the sweep refreshed it.
+    expect(server.tokenRequests('refresh_token')).toBeGreaterThan(refreshes)
+    const after = await t.app.credentials.open(ws.id, credential.id)
+    expect(after.secrets.accessToken).not.toBe(before.secrets.accessToken)
+    expect(after.credential.lastCheckedAt).toBe(t.now.value)
+  })
+
   it('explains a missing OAuth app and a tool without OAuth', async () => {
     const none = await t.app.inject({
       method: 'POST',

@@ -117,6 +117,31 @@ export function credentialStore(db: Kysely<Schema>) {
       return result.numUpdatedRows > 0n
     },
 
+    /**
+     * The sweep: credentials not checked since `checkedBefore`, or whose token expires before
+     * `expiringBefore`, across workspaces (the sweep acts for each credential's own workspace).
+     */
+    async dueForSweep(
+      checkedBefore: number,
+      expiringBefore: number,
+      limit: number,
+    ): Promise<Pick<CredentialRow, 'id' | 'workspace_id'>[]> {
+      return db
+        .selectFrom('credentials')
+        .select(['id', 'workspace_id'])
+        .where('status', 'not in', ['expired', 'invalid'])
+        .where((eb) =>
+          eb.or([
+            eb('last_checked_at', 'is', null),
+            eb('last_checked_at', '<', checkedBefore),
+            eb.and([eb('expires_at', 'is not', null), eb('expires_at', '<', expiringBefore)]),
+          ]),
+        )
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+    },
+
     async keyVersionsInUse(): Promise<number[]> {
       const rows = await db.selectFrom('credentials').select('key_version').distinct().execute()
       return rows.map((r) => r.key_version)
