@@ -618,3 +618,28 @@ describe('response size limit', () => {
     expect(within.bytes).toHaveLength(10_000)
   })
 })
+
+describe('credential scope', () => {
+  it('never sends the credential to an absolute URL outside the base URL origin (a URL taken from a response)', async () => {
+    const { startUpstream } = await import('./testing/index.js')
+    const home = await startUpstream()
+    const elsewhere = await startUpstream()
+    try {
+      const client = createHttpClient({
+        baseUrl: home.url,
+        allowPrivateNetwork: true,
+        authorize: (request) => {
+          request.headers.authorization = 'Bearer home-token'
+        },
+      })
+      await client.get('/own')
+      // Another port is another origin, like a link to another host in an API's answer.
+      await client.get(`${elsewhere.url}/followed-link`)
+      expect(home.requests[0]?.headers.authorization).toBe('Bearer home-token')
+      expect(elsewhere.requests[0]?.headers.authorization).toBeUndefined()
+    } finally {
+      await home.close()
+      await elsewhere.close()
+    }
+  })
+})

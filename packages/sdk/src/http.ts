@@ -94,7 +94,10 @@ export interface HttpExchange {
 export interface HttpClientOptions extends NetworkPolicy {
   /** Relative paths are joined to it. */
   baseUrl?: string
-  /** Puts the credential on a request; only called for requests to the first request's origin. */
+  /**
+   * Puts the credential on a request; only called for requests to the base URL's origin (or, without
+   * a base URL, to the origin of the call's first request).
+   */
   authorize?: (request: OutgoingRequest) => void
   /** Cancels every call: the action's time limit and the caller's cancellation. */
   signal?: AbortSignal
@@ -234,7 +237,10 @@ async function send<T>(options: HttpClientOptions, call: HttpRequestOptions): Pr
   const started = performance.now()
   let method: string = (call.method ?? 'GET').toUpperCase()
   let url = targetUrl(options, call)
-  const firstOrigin = url.origin
+  // The credential goes only to the tool's own origin (its base URL) — never to an absolute URL an
+  // action took from a response — or, for a tool without a base URL (the generic `http` tool), to
+  // the origin the caller named; redirects elsewhere never get it.
+  const credentialOrigin = options.baseUrl === undefined ? url.origin : new URL(options.baseUrl).origin
   let redirects = 0
   const report = (status: number | undefined, error: unknown): void => {
     if (options.onExchange === undefined) return
@@ -275,7 +281,7 @@ async function send<T>(options: HttpClientOptions, call: HttpRequestOptions): Pr
     for (;;) {
       checkLiteralAddress(url, options)
       const outgoing: OutgoingRequest = { method, url: new URL(url), headers: { ...headers } }
-      if (url.origin === firstOrigin) options.authorize?.(outgoing)
+      if (url.origin === credentialOrigin) options.authorize?.(outgoing)
       const response = await dispatch(outgoing, body, limit.signal, options)
       const location = response.headers.location
       if (
