@@ -621,7 +621,6 @@ describe('response size limit', () => {
 
 describe('credential scope', () => {
   it('never sends the credential to an absolute URL outside the base URL origin (a URL taken from a response)', async () => {
-    const { startUpstream } = await import('./testing/index.js')
     const home = await startUpstream()
     const elsewhere = await startUpstream()
     try {
