@@ -24,12 +24,17 @@ function allowedHost(host: unknown): boolean {
 }
 
 function refuse(what: string): Error {
-  return Object.assign(new Error(`A test tried to reach ${what}; tests may only reach loopback (127.0.0.0/8, ::1)`), {
-    code: 'ENOTFOUND',
-  })
+  return Object.assign(
+    new Error(`A test tried to reach ${what}; tests may only reach loopback (127.0.0.0/8, ::1)`),
+    {
+      code: 'ENOTFOUND',
+    },
+  )
 }
 
 type ConnectArgs = unknown[]
+// Kept to be called with the socket as `this`, exactly as Node calls it.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const originalConnect = net.Socket.prototype.connect as (...args: ConnectArgs) => net.Socket
 net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: ConnectArgs): net.Socket {
   const [first, second] = args
@@ -49,14 +54,16 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
   }
   if (!allowedHost(host)) throw refuse(String(host))
   return originalConnect.apply(this, args)
-} as typeof net.Socket.prototype.connect
+}
 
 const originalLookup = dns.lookup
 dns.lookup = function guardedLookup(hostname: string, ...rest: unknown[]) {
   if (!allowedHost(hostname)) {
     const callback = rest.at(-1)
     if (typeof callback === 'function') {
-      process.nextTick(() => (callback as (error: Error) => void)(refuse(hostname)))
+      process.nextTick(() => {
+        ;(callback as (error: Error) => void)(refuse(hostname))
+      })
       return
     }
     throw refuse(hostname)
