@@ -422,6 +422,14 @@ describe('OAuth refresh across two server processes sharing Redis', () => {
         (i % 2 === 0 ? nodeA : nodeB).app.connections.secretsFor(ws.id, id),
       )
       const results = await Promise.all(uses)
+      const stored = await nodeA.app.credentials.open(ws.id, id)
+      const distinct = [...new Set(results.map((s) => String(s.accessToken)))].map((x) =>
+        x === stored.secrets.accessToken ? 'stored' : x.slice(0, 6),
+      )
+      expect(
+        distinct,
+        JSON.stringify({ distinct, refreshes: server.tokenRequests('refresh_token') - before }),
+      ).toEqual(['stored'])
       expect(server.tokenRequests('refresh_token') - before).toBe(1)
       expect(new Set(results.map((s) => s.accessToken)).size).toBe(1)
     } finally {
