@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dialects } from '../testing/databases.js'
 import { bearer, startTestApp } from '../testing/harness.js'
 import type { TestApp } from '../testing/harness.js'
-import { parseEnvelope } from './envelope.js'
+import { openSecrets, parseEnvelope } from './envelope.js'
 import { MissingMasterKeyError } from './keyring.js'
 import { loadKeyring, rotateKeys } from './keys.js'
 import { credentialService } from './service.js'
@@ -234,6 +234,10 @@ describe.each(dialects)('master key rotation on %s', (dialect) => {
         })
         ids.push(created.id)
       }
+      await t.app.connections.saveApp(ws.id, 'github', {
+        clientId: 'gh-client',
+        clientSecret: 'gh-client-secret',
+      })
       const oldKey = Buffer.alloc(32, 7) // the harness's TOOLPLANE_MASTER_KEY
       const newKey = randomBytes(32)
 
@@ -256,7 +260,7 @@ describe.each(dialects)('master key rotation on %s', (dialect) => {
         signal: controller.signal,
       })
       expect(partial.rewrapped).toBe(10)
-      expect(partial.remaining).toBe(15)
+      expect(partial.remaining).toBe(16) // 15 credentials and the OAuth app
 
       // ...while credentials keep being read and changed by a server holding both keys...
       const serving = credentialService({
@@ -293,6 +297,18 @@ describe.each(dialects)('master key rotation on %s', (dialect) => {
           i % 5 === 0 ? `changed-${i}` : `token-number-${i}`,
         )
       }
+      // The OAuth app's client secret was re-wrapped too.
+      const app = await t.database.db.selectFrom('oauth_apps').selectAll().executeTakeFirstOrThrow()
+      expect(app.key_version).toBe(2)
+      expect(
+        openSecrets(
+          parseEnvelope(app.secret_envelope),
+          { workspaceId: ws.id, credentialId: app.id },
+          newOnly,
+        ),
+      ).toEqual({
+        clientSecret: 'gh-client-secret',
+      })
       const versions = await t.database.db.selectFrom('master_keys').selectAll().orderBy('version').execute()
       expect(versions.map((v) => [v.version, v.retired_at !== null])).toEqual([
         [1, true],

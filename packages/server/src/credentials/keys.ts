@@ -34,8 +34,20 @@ export async function loadKeyring(
   }
   if (first.newKeys.length > 0) known = await storedVersions(db)
   const { keyring } = first.newKeys.length > 0 ? buildKeyring(configured, known) : first
-  checkKeyring(keyring, await credentialStore(db).keyVersionsInUse(), known)
+  const appVersions = await db.selectFrom('oauth_apps').select('key_version').distinct().execute()
+  checkKeyring(
+    keyring,
+    [...(await credentialStore(db).keyVersionsInUse()), ...appVersions.map((r) => r.key_version)],
+    known,
+  )
   return keyring
+}
+
+interface EnvelopeRow {
+  id: string
+  workspace_id: string
+  secret_envelope: string
+  key_version: number
 }
 
 export interface RotationProgress {
@@ -45,7 +57,7 @@ export interface RotationProgress {
 }
 
 /**
- * Re-wraps every credential data key not yet under the keyring's current master key, in batches,
+ * Re-wraps every data key (credentials and OAuth app client secrets) not yet under the keyring's current master key, in batches,
  * each envelope swapped only if unchanged since it was read. Safe to run while servers serve (they
  * hold the old key as previous) and to interrupt: a second run continues with what is left. Old
  * versions no envelope uses any more are marked retired.
@@ -67,28 +79,67 @@ export async function rotateKeys(
   const batchSize = options.batchSize ?? 100
   let rewrapped = 0
   let skipped = 0
-  let after: string | null = null
-  for (;;) {
-    if (options.signal?.aborted === true) break
-    const batch = await store.envelopesNotUnder(keyring.current, after, batchSize)
-    if (batch.length === 0) break
-    for (const row of batch) {
-      const context = { workspaceId: row.workspace_id, credentialId: row.id }
-      const next = rewrapEnvelope(parseEnvelope(row.secret_envelope), context, keyring, keyring.current)
-      const swapped = await store.swapEnvelope(row.workspace_id, row.id, row.secret_envelope, {
-        secret_envelope: serializeEnvelope(next),
-        key_version: keyring.current,
-      })
-      // Lost a race with an update: that update sealed it under the current key already, or the
-      // next run picks it up.
-      if (swapped) rewrapped++
-      else skipped++
+  // Credentials, then OAuth app client secrets: every envelope in the database.
+  const tables = [
+    {
+      next: (after: string | null) => store.envelopesNotUnder(keyring.current, after, batchSize),
+      swap: (row: EnvelopeRow, next: { secret_envelope: string; key_version: number }) =>
+        store.swapEnvelope(row.workspace_id, row.id, row.secret_envelope, next),
+    },
+    {
+      next: (after: string | null) => {
+        let query = db
+          .selectFrom('oauth_apps')
+          .select(['id', 'workspace_id', 'secret_envelope', 'key_version'])
+          .where('key_version', '!=', keyring.current)
+          .orderBy('id')
+          .limit(batchSize)
+        if (after !== null) query = query.where('id', '>', after)
+        return query.execute()
+      },
+      swap: async (row: EnvelopeRow, next: { secret_envelope: string; key_version: number }) => {
+        const result = await db
+          .updateTable('oauth_apps')
+          .set(next)
+          .where('workspace_id', '=', row.workspace_id)
+          .where('id', '=', row.id)
+          .where('secret_envelope', '=', row.secret_envelope)
+          .executeTakeFirst()
+        return result.numUpdatedRows > 0n
+      },
+    },
+  ]
+  for (const table of tables) {
+    let after: string | null = null
+    for (;;) {
+      if (options.signal?.aborted === true) break
+      const batch = await table.next(after)
+      if (batch.length === 0) break
+      for (const row of batch) {
+        const context = { workspaceId: row.workspace_id, credentialId: row.id }
+        const next = rewrapEnvelope(parseEnvelope(row.secret_envelope), context, keyring, keyring.current)
+        const swapped = await table.swap(row, {
+          secret_envelope: serializeEnvelope(next),
+          key_version: keyring.current,
+        })
+        // Lost a race with an update: that update sealed it under the current key already, or the
+        // next run picks it up.
+        if (swapped) rewrapped++
+        else skipped++
+      }
+      after = batch.at(-1)?.id ?? null
+      options.onBatch?.({ rewrapped, skipped, remaining: -1 })
     }
-    after = batch.at(-1)?.id ?? null
-    options.onBatch?.({ rewrapped, skipped, remaining: -1 })
   }
   const counts = await store.countByKeyVersion()
-  const remaining = counts.filter((c) => c.version !== keyring.current).reduce((sum, c) => sum + c.count, 0)
+  const oldApps = await db
+    .selectFrom('oauth_apps')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('key_version', '!=', keyring.current)
+    .executeTakeFirst()
+  const remaining =
+    counts.filter((c) => c.version !== keyring.current).reduce((sum, c) => sum + c.count, 0) +
+    Number(oldApps?.count ?? 0)
   if (remaining === 0) {
     await db
       .updateTable('master_keys')
