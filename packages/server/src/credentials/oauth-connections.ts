@@ -10,6 +10,7 @@ import { openSecrets, parseEnvelope, sealSecrets, serializeEnvelope } from './en
 import type { Keyring } from './keyring.js'
 import {
   OAuthError,
+  REFRESH_SKEW_MS,
   clientCredentialsToken,
   finishAuthorization,
   needsRefresh,
@@ -54,6 +55,16 @@ function tokensFrom(secrets: Readonly<Record<string, unknown>>): OAuthTokens {
     ...(typeof secrets.refreshToken === 'string' ? { refreshToken: secrets.refreshToken } : {}),
     ...(Number.isNaN(expiresAt) ? {} : { expiresAt }),
   }
+}
+
+/**
+ * How long before expiry a token is refreshed: five minutes (SPEC §6), or half the token's lifetime
+ * when tokens live shorter than ten minutes — else a fresh short-lived token would itself count as
+ * expiring and every use would refresh it again.
+ */
+function refreshWindow(tokens: OAuthTokens, storedAt: number): number {
+  if (tokens.expiresAt === undefined) return REFRESH_SKEW_MS
+  return Math.max(0, Math.min(REFRESH_SKEW_MS, (tokens.expiresAt - storedAt) / 2))
 }
 
 function principalOf(caller: AuthContext): string {
@@ -457,10 +468,11 @@ export function oauthConnections(deps: {
       const seenToken = opened.secrets.accessToken
       // A token that changed since we looked was just refreshed by someone else (another caller or
       // node): use it, even if the provider's tokens are shorter-lived than the refresh window.
-      const good = (secrets: Record<string, unknown>) =>
+      const good = (secrets: Record<string, unknown>, storedAt: number) =>
         secrets.accessToken !== seenToken ||
-        (options.force !== true && !needsRefresh(tokensFrom(secrets), clock()))
-      if (good(opened.secrets)) return opened.secrets
+        (options.force !== true &&
+          !needsRefresh(tokensFrom(secrets), clock(), refreshWindow(tokensFrom(secrets), storedAt)))
+      if (good(opened.secrets, opened.credential.updatedAt)) return opened.secrets
       return coalesceAcrossNodes(
         { flights: refreshes, lock },
         `credential-refresh:${credentialId}`,
@@ -468,7 +480,7 @@ export function oauthConnections(deps: {
         {
           current: async () => {
             const now = await credentials.open(workspaceId, credentialId)
-            return good(now.secrets) ? now.secrets : undefined
+            return good(now.secrets, now.credential.updatedAt) ? now.secrets : undefined
           },
           produce: async () => {
             const now = await credentials.open(workspaceId, credentialId)
@@ -476,6 +488,48 @@ export function oauthConnections(deps: {
           },
         },
       )
+    },
+
+    /**
+     * Runs `call` with the credential's current secrets; when an OAuth credential's call is refused
+     * for authentication (a 401: the token was revoked or expired early), refreshes once and calls
+     * again. The outcome updates the credential's status passively. The execution engine uses this.
+     *
+     * @example
+     * const output = await connections.useCredential(workspaceId, credentialId, (secrets) => runAction(tool, name, { ... }))
+     */
+    async useCredential<T>(
+      workspaceId: string,
+      credentialId: string,
+      call: (secrets: Record<string, unknown>) => Promise<T>,
+      classify: (error: unknown) => string,
+    ): Promise<T> {
+      const attempt = async (secrets: Record<string, unknown>) => {
+        try {
+          const result = await call(secrets)
+          await credentials.recordOutcome(workspaceId, credentialId, { ok: true })
+          return { ok: true as const, result }
+        } catch (error) {
+          return { ok: false as const, error, errorClass: classify(error) }
+        }
+      }
+      const first = await attempt(await this.secretsFor(workspaceId, credentialId))
+      if (first.ok) return first.result
+      const { credential } = await credentials.open(workspaceId, credentialId)
+      const isOAuth = (await findTool(workspaceId, credential.tool)).authMethods.some(
+        (m) => m.id === credential.authMethod && m.kind === 'oauth2',
+      )
+      if (isOAuth && first.errorClass === 'auth_error') {
+        const second = await attempt(await this.secretsFor(workspaceId, credentialId, { force: true }))
+        if (second.ok) return second.result
+        await credentials.recordOutcome(workspaceId, credentialId, {
+          ok: false,
+          errorClass: second.errorClass,
+        })
+        throw second.error
+      }
+      await credentials.recordOutcome(workspaceId, credentialId, { ok: false, errorClass: first.errorClass })
+      throw first.error
     },
 
     /** Revokes the credential's tokens at the provider, when it can; failures are reported, not thrown. */

@@ -1,4 +1,4 @@
-import { Type, defineAction, defineTool } from '@toolplane/sdk'
+import { ActionError, Type, defineAction, defineTool, runAction, toActionError } from '@toolplane/sdk'
 import type { OAuth2AuthorizationCodeAuth, OAuth2ClientCredentialsAuth } from '@toolplane/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ToolplaneEvent } from '../infra/events.js'
@@ -221,7 +221,8 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
     const credential = await connect('Busy account')
     const before = await t.app.credentials.open(ws.id, credential.id)
     const refreshesBefore = server.tokenRequests('refresh_token')
-    // The access token lives 120 s: inside the 5-minute window, so every use wants a refresh.
+    // The access token lives 120 s; 90 s later it is inside its refresh window (half its lifetime).
+    t.now.value += 90_000
     const results = await Promise.all(
       Array.from({ length: 20 }, () => t.app.connections.secretsFor(ws.id, credential.id)),
     )
@@ -237,7 +238,7 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
     const credential = await connect('Revoked account')
     const { secrets } = await t.app.credentials.open(ws.id, credential.id)
     expect(await server.revokeGrant(String(secrets.refreshToken))).toBe(true)
-    await expect(t.app.connections.secretsFor(ws.id, credential.id)).rejects.toMatchObject({
+    await expect(t.app.connections.secretsFor(ws.id, credential.id, { force: true })).rejects.toMatchObject({
       code: 'validation_error',
     })
     const res = await t.app.inject({ url: `/v1/credentials/${credential.id}`, headers: bearer(ws.key) })
@@ -336,6 +337,7 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
     const credential = await connect('Idle account')
     const before = await t.app.credentials.open(ws.id, credential.id)
     const refreshes = server.tokenRequests('refresh_token')
+    t.now.value += 90_000
     const checked = await t.app.sweepCredentials()
     expect(checked).toBeGreaterThanOrEqual(1)
     // Its token expires within the next interval: the sweep refreshed it.
@@ -343,6 +345,82 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
     const after = await t.app.credentials.open(ws.id, credential.id)
     expect(after.secrets.accessToken).not.toBe(before.secrets.accessToken)
     expect(after.credential.lastCheckedAt).toBe(t.now.value)
+  })
+
+  it('refreshes once after a 401 and calls again, for a token revoked before its expiry', async () => {
+    const credential = await connect('Revoked token')
+    // The stored access token no longer works (revoked or rotated at the provider), though it has
+    // not expired; the refresh token still works.
+    const { secrets } = await t.app.credentials.open(ws.id, credential.id)
+    await t.app.credentials.replaceSecrets(
+      ws.id,
+      credential.id,
+      { ...secrets, accessToken: 'no-longer-valid' },
+      credential.expiresAt === null ? null : Date.parse(credential.expiresAt),
+    )
+    const tool = providerTool(server)
+    const refreshes = server.tokenRequests('refresh_token')
+    const output = await t.app.connections.useCredential(
+      ws.id,
+      credential.id,
+      async (current) =>
+        (
+          await runAction(tool, 'whoami', {
+            input: {},
+            credential: { authMethod: 'oauth2', secrets: current },
+            allowPrivateNetwork: true,
+          })
+        ).output,
+      (error) => toActionError(error).class,
+    )
+    expect(output.sub).toBeTruthy()
+    expect(server.tokenRequests('refresh_token') - refreshes).toBe(1)
+  })
+
+  it('marks a credential invalid after three refused executions in a row, and recovers it on success', async () => {
+    const created = await t.app.credentials.create(ws.id, {
+      tool: 'http',
+      name: 'Passive',
+      authMethod: 'bearer',
+      secrets: { token: 'a-token' },
+    })
+    const refuse = () =>
+      t.app.connections.useCredential(
+        ws.id,
+        created.id,
+        () => Promise.reject(new ActionError('auth_error', 'The upstream answered 401')),
+        (error) => toActionError(error).class,
+      )
+    for (let i = 0; i < 2; i++) await expect(refuse()).rejects.toThrow(/401/)
+    expect((await t.app.credentials.get(ws.id, created.id)).status).toBe('unchecked')
+    await expect(refuse()).rejects.toThrow(/401/)
+    expect((await t.app.credentials.get(ws.id, created.id)).status).toBe('invalid')
+    // Upstream trouble that is not about the credential changes nothing.
+    await expect(
+      t.app.connections.useCredential(
+        ws.id,
+        created.id,
+        () => Promise.reject(new ActionError('upstream_unavailable', '503')),
+        (error) => toActionError(error).class,
+      ),
+    ).rejects.toThrow()
+    expect((await t.app.credentials.get(ws.id, created.id)).status).toBe('invalid')
+    await t.app.connections.useCredential(
+      ws.id,
+      created.id,
+      () => Promise.resolve('ok'),
+      () => 'internal_error',
+    )
+    const after = await t.app.credentials.get(ws.id, created.id)
+    expect(after.status).toBe('healthy')
+    expect(after.lastUsedAt).toBe(t.now.value)
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'credential.recovered' &&
+          (e.data as { credentialId: string }).credentialId === created.id,
+      ),
+    ).toBe(true)
   })
 
   it('explains a missing OAuth app and a tool without OAuth', async () => {
@@ -418,6 +496,8 @@ describe('OAuth refresh across two server processes sharing Redis', () => {
       const id = done.json<{ credential: { id: string } }>().credential.id
 
       const before = server.tokenRequests('refresh_token')
+      nodeA.now.value += 90_000
+      nodeB.now.value += 90_000
       const uses = Array.from({ length: 20 }, (_, i) =>
         (i % 2 === 0 ? nodeA : nodeB).app.connections.secretsFor(ws.id, id),
       )

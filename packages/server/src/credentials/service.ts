@@ -12,6 +12,9 @@ import type { Keyring } from './keyring.js'
 import type { CredentialRow, CredentialStore } from './store.js'
 
 export const credentialStatuses = ['healthy', 'degraded', 'expired', 'invalid', 'unchecked'] as const
+
+/** Authentication failures of real executions in a row before a credential is marked invalid. */
+export const authFailuresBeforeInvalid = 3
 export type CredentialStatus = (typeof credentialStatuses)[number]
 
 /** A credential as the API shows it: never a secret, only which fields are set and a masked hint. */
@@ -202,6 +205,7 @@ export function credentialService(deps: {
         ...seal(workspaceId, id, method, input.secrets),
         created_at: now,
         updated_at: now,
+        consecutive_auth_failures: 0,
       }
       await store.insert(row)
       await store.insertStatusChange({
@@ -321,6 +325,43 @@ export function credentialService(deps: {
         await publish({ type: 'credential.recovered', workspaceId, data })
       }
       return updated
+    },
+
+    /**
+     * Passive health from real use (SPEC §6): a success resets the failure count, records the use and
+     * recovers a credential that was expired, invalid or degraded; authentication failures count up,
+     * and the third in a row marks it `invalid` (or `expired` when the provider said so).
+     */
+    async recordOutcome(
+      workspaceId: string,
+      id: string,
+      outcome: { ok: true } | { ok: false; errorClass: string },
+    ): Promise<Credential> {
+      const row = await getRow(workspaceId, id)
+      const now = clock()
+      if (outcome.ok) {
+        await store.update(workspaceId, id, { consecutive_auth_failures: 0, last_used_at: now })
+        const previous = isStatus(row.status) ? row.status : 'unchecked'
+        if (previous !== 'healthy')
+          return this.setStatus(workspaceId, id, 'healthy', 'An execution succeeded with it.')
+        return toCredential({ ...row, consecutive_auth_failures: 0, last_used_at: now })
+      }
+      if (outcome.errorClass !== 'auth_error' && outcome.errorClass !== 'credential_expired') {
+        await store.update(workspaceId, id, { last_used_at: now })
+        return toCredential({ ...row, last_used_at: now })
+      }
+      const failures = row.consecutive_auth_failures + 1
+      await store.update(workspaceId, id, { consecutive_auth_failures: failures, last_used_at: now })
+      if (failures >= authFailuresBeforeInvalid) {
+        const status: CredentialStatus = outcome.errorClass === 'credential_expired' ? 'expired' : 'invalid'
+        return this.setStatus(
+          workspaceId,
+          id,
+          status,
+          `The provider refused the last ${failures} executions (${outcome.errorClass}).`,
+        )
+      }
+      return toCredential({ ...row, consecutive_auth_failures: failures, last_used_at: now })
     },
 
     /** The status history, newest first. */

@@ -106,6 +106,8 @@ export interface CredentialTable {
   key_version: number
   created_at: number
   updated_at: number
+  /** Executions in a row the provider refused for authentication; reset by a success. */
+  consecutive_auth_failures: number
 }
 
 export interface CredentialStatusChangeTable {

@@ -3,6 +3,7 @@ import * as backbone from './0001-backbone.js'
 import * as workspaceTools from './0002-workspace-tools.js'
 import * as credentials from './0003-credentials.js'
 import * as oauth from './0004-oauth.js'
+import * as credentialOutcomes from './0005-credential-outcomes.js'
 
 /**
  * Every migration, in order. Imported statically (not read from a folder at run time) so the
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002-workspace-tools': workspaceTools,
   '0003-credentials': credentials,
   '0004-oauth': oauth,
+  '0005-credential-outcomes': credentialOutcomes,
 }
