@@ -148,6 +148,15 @@ export async function buildApp(deps: AppDeps): Promise<
     database.db,
     { current: deps.masterKey.key, previous: config.previousMasterKeys },
     services.clock(),
+    (unmatched) => {
+      logger.warn(
+        {
+          positions: unmatched.map((u) => u.position),
+          fingerprints: unmatched.map((u) => u.fingerprint.slice(0, 8)),
+        },
+        'TOOLPLANE_MASTER_KEY_PREVIOUS holds keys that match no stored key version; they are ignored',
+      )
+    },
   )
   const infrastructure = deps.infrastructure ?? (await createInfrastructure(config.redisUrl, logger))
   const findTool = async (workspaceId: string, slug: string) => (await catalog.get(workspaceId, slug)).tool

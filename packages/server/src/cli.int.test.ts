@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
@@ -159,6 +162,24 @@ describe.each(dialects)('toolplane CLI on %s', (dialect) => {
     expect(first.out).toBe('Imported inventory_api (Inventory API) with 3 actions into acme.\n')
     const again = await run(env, ['tools', 'import', file, '--workspace', 'acme', '--name', 'Stock'])
     expect(again.out).toBe('Re-imported inventory_api (Stock) with 3 actions into acme.\n')
+  })
+
+  it('shows master key versions and rotates every data key to a new master key', async () => {
+    const status = await run(env, ['keys', 'status'])
+    expect(status.out).toMatch(/^v1 {2}[0-9a-f]{8} {2}current {2}\d+ credentials {2}\d+ OAuth apps\n$/m)
+    const oldKey = fs.readFileSync(path.join(db.dataDir, 'master.key'), 'utf8').trim()
+    const rotated = {
+      ...env,
+      TOOLPLANE_MASTER_KEY: randomBytes(32).toString('base64'),
+      TOOLPLANE_MASTER_KEY_PREVIOUS: oldKey,
+    }
+    const rotation = await run(rotated, ['keys', 'rotate', '--batch-size', '2'])
+    expect(rotation.out).toMatch(
+      /^Re-wrapped \d+ data keys \(credentials and OAuth apps\) under master key version 2; older versions are retired/,
+    )
+    const after = await run(rotated, ['keys', 'status'])
+    expect(after.out).toMatch(/^v1 .* previous .* retired$/m)
+    expect(after.out).toMatch(/^v2 .* current /m)
   })
 
   it('explains mistakes instead of doing something else', async () => {

@@ -244,6 +244,12 @@ export function createProgram(io: CliIo): Command {
         const counts = new Map(
           (await credentialStore(database.db).countByKeyVersion()).map((c) => [c.version, c.count]),
         )
+        const apps = await database.db
+          .selectFrom('oauth_apps')
+          .select((eb) => ['key_version', eb.fn.countAll<number | string>().as('count')])
+          .groupBy('key_version')
+          .execute()
+        const appCounts = new Map(apps.map((a) => [a.key_version, Number(a.count)]))
         for (const row of await database.db
           .selectFrom('master_keys')
           .selectAll()
@@ -257,7 +263,7 @@ export function createProgram(io: CliIo): Command {
                 : 'previous'
           const retired = row.retired_at === null ? '' : '  retired'
           io.out(
-            `v${row.version}  ${row.fingerprint.slice(0, 8)}  ${held}  ${counts.get(row.version) ?? 0} credentials${retired}\n`,
+            `v${row.version}  ${row.fingerprint.slice(0, 8)}  ${held}  ${counts.get(row.version) ?? 0} credentials  ${appCounts.get(row.version) ?? 0} OAuth apps${retired}\n`,
           )
         }
       } finally {
@@ -290,7 +296,7 @@ export function createProgram(io: CliIo): Command {
           },
         })
         io.out(
-          `Re-wrapped ${result.rewrapped} credentials under master key version ${keyring.current}` +
+          `Re-wrapped ${result.rewrapped} data keys (credentials and OAuth apps) under master key version ${keyring.current}` +
             (result.remaining === 0
               ? '; older versions are retired and their keys can be removed from TOOLPLANE_MASTER_KEY_PREVIOUS.\n'
               : `; ${result.remaining} remain (changed during the run): run it again.\n`),

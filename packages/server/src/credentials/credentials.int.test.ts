@@ -245,6 +245,10 @@ describe.each(dialects)('master key rotation on %s', (dialect) => {
       await expect(
         loadKeyring(t.database.db, { current: newKey, previous: [] }, t.now.value),
       ).rejects.toBeInstanceOf(MissingMasterKeyError)
+      // ...and registers nothing: the refused key does not become a version.
+      expect(await t.database.db.selectFrom('master_keys').select('version').execute()).toEqual([
+        { version: 1 },
+      ])
 
       const rotating = await loadKeyring(t.database.db, { current: newKey, previous: [oldKey] }, t.now.value)
       expect(rotating.current).toBe(2)

@@ -50,15 +50,22 @@ export async function checkCredential(
     secrets = await deps.connections.secretsFor(workspaceId, credentialId)
   } catch (error) {
     if (!(error instanceof AppError)) throw error
-    // The refresh was refused and the credential is marked expired already.
+    // The refresh failed; refreshNow already recorded what it means for the credential.
+    const after = await deps.credentials.get(workspaceId, credentialId)
+    const errorClass =
+      after.status === 'expired'
+        ? 'credential_expired'
+        : error.code === 'not_ready'
+          ? 'upstream_unavailable'
+          : 'auth_error'
     const result: HealthCheckResult = {
       ok: false,
       checked: true,
       detail: error.detail,
-      errorClass: 'credential_expired',
+      errorClass,
       durationMs: 0,
     }
-    return { credential: await deps.credentials.get(workspaceId, credentialId), result }
+    return { credential: after, result }
   }
   const baseUrl = current.baseUrl ?? tool.baseUrl
   const result = await runHealthCheck(tool, {

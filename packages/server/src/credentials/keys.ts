@@ -22,9 +22,16 @@ export async function loadKeyring(
   db: Kysely<Schema>,
   configured: { current: Buffer; previous: readonly Buffer[] },
   now: number,
+  onUnmatchedPrevious?: (unmatched: readonly { position: number; fingerprint: string }[]) => void,
 ): Promise<Keyring> {
-  let known = await storedVersions(db)
+  const known = await storedVersions(db)
   const first = buildKeyring(configured, known)
+  // Check before registering anything: a wrong key must not become a permanent version.
+  const appVersions = await db.selectFrom('oauth_apps').select('key_version').distinct().execute()
+  const inUse = [...(await credentialStore(db).keyVersionsInUse()), ...appVersions.map((r) => r.key_version)]
+  checkKeyring(first.keyring, inUse, known)
+  if (first.unmatchedPrevious.length > 0) onUnmatchedPrevious?.(first.unmatchedPrevious)
+  if (first.newKeys.length === 0) return first.keyring
   for (const key of first.newKeys) {
     await db
       .insertInto('master_keys')
@@ -32,15 +39,8 @@ export async function loadKeyring(
       .onConflict((oc) => oc.doNothing())
       .execute()
   }
-  if (first.newKeys.length > 0) known = await storedVersions(db)
-  const { keyring } = first.newKeys.length > 0 ? buildKeyring(configured, known) : first
-  const appVersions = await db.selectFrom('oauth_apps').select('key_version').distinct().execute()
-  checkKeyring(
-    keyring,
-    [...(await credentialStore(db).keyVersionsInUse()), ...appVersions.map((r) => r.key_version)],
-    known,
-  )
-  return keyring
+  // Another node may have registered the same key (or another) at the same moment: read back.
+  return buildKeyring(configured, await storedVersions(db)).keyring
 }
 
 interface EnvelopeRow {

@@ -67,6 +67,22 @@ function refreshWindow(tokens: OAuthTokens, storedAt: number): number {
   return Math.max(0, Math.min(REFRESH_SKEW_MS, (tokens.expiresAt - storedAt) / 2))
 }
 
+/**
+ * Whether a redirect target stays on this Toolplane. Resolved first and compared by origin, so
+ * `//evil.example/x` and `/\evil.example/x` (which browsers read as other hosts) are refused.
+ */
+function staysOn(target: string, publicUrl: string): boolean {
+  const home = new URL(publicUrl)
+  try {
+    return new URL(target, home).origin === home.origin && !/^[/\\]{2}|^\/\\/.test(target)
+  } catch {
+    return false
+  }
+}
+
+/** Refresh refusals that mean the grant itself is gone: the user must reconnect. */
+const grantGoneReasons: ReadonlySet<string> = new Set(['invalid_grant', 'bad_refresh_token', 'access_denied'])
+
 function principalOf(caller: AuthContext): string {
   return caller.principal.type === 'user'
     ? `user:${caller.principal.userId}`
@@ -181,7 +197,8 @@ export function oauthConnections(deps: {
               })()
             : await refreshTokens({ provider: method, client, refreshToken: tokens.refreshToken, network })
     } catch (error) {
-      if (error instanceof OAuthError && !error.retryable) {
+      if (!(error instanceof OAuthError)) throw error
+      if (grantGoneReasons.has(error.reason)) {
         await credentials.setStatus(
           workspaceId,
           credential.id,
@@ -191,12 +208,32 @@ export function oauthConnections(deps: {
         throw new AppError(
           'validation_error',
           `The credential has expired: the provider refused to refresh it (${error.reason}). Reconnect the account.`,
+          { cause: error },
+        )
+      }
+      if (error.retryable || error.reason === 'network_error' || error.reason === 'server_error') {
+        // The provider is down or unreachable: nothing is wrong with the credential.
+        throw new AppError(
+          'not_ready',
+          `The provider could not refresh the token right now (${error.reason}); try again later.`,
           {
             cause: error,
           },
         )
       }
-      throw error
+      // The OAuth app or the provider's configuration is at fault (invalid_client, a refused
+      // endpoint, a malformed answer): reconnecting would not help, fixing the app would.
+      await credentials.setStatus(
+        workspaceId,
+        credential.id,
+        'degraded',
+        `Refreshing the token failed (${error.reason}); check the OAuth app with PUT /v1/oauth/${credential.tool}/app.`,
+      )
+      throw new AppError(
+        'validation_error',
+        `Refreshing the token failed (${error.reason}): check the OAuth app's client id and secret, and the provider's endpoints.`,
+        { cause: error },
+      )
     }
     const secrets = secretsFrom({ ...fresh, refreshToken: fresh.refreshToken ?? tokens.refreshToken })
     await credentials.replaceSecrets(workspaceId, credential.id, secrets, fresh.expiresAt ?? null)
@@ -301,11 +338,7 @@ export function oauthConnections(deps: {
         input.scopes ?? (app.scopes === null ? [...method.scopes] : (JSON.parse(app.scopes) as string[]))
       const name =
         input.name ?? `${tool.name}${input.externalUserId == null ? '' : ` (${input.externalUserId})`}`
-      if (
-        input.redirectTo != null &&
-        !input.redirectTo.startsWith('/') &&
-        new URL(input.redirectTo).origin !== new URL(deps.publicUrl).origin
-      ) {
+      if (input.redirectTo != null && !staysOn(input.redirectTo, deps.publicUrl)) {
         throw new AppError(
           'validation_error',
           'redirectTo must be a path or a URL on this Toolplane (TOOLPLANE_PUBLIC_URL).',

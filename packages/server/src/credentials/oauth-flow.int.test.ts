@@ -305,6 +305,41 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
     ).toBe(true)
   })
 
+  it('emits credential.recovered when new secrets fix a credential that had failed', async () => {
+    const credential = await connect('Fixed by hand')
+    const { secrets } = await t.app.credentials.open(ws.id, credential.id)
+    await t.app.credentials.setStatus(ws.id, credential.id, 'invalid', 'test: refused')
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/credentials/${credential.id}`,
+      headers: bearer(ws.key),
+      payload: { secrets: { accessToken: secrets.accessToken } },
+    })
+    expect(patched.json()).toMatchObject({ status: 'unchecked' })
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/credentials/${credential.id}/check`,
+      headers: bearer(ws.key),
+    })
+    const history = await t.app.inject({
+      url: `/v1/credentials/${credential.id}/status-history`,
+      headers: bearer(ws.key),
+    })
+    expect(
+      history
+        .json<{ data: { status: string }[] }>()
+        .data.map((h) => h.status)
+        .slice(0, 3),
+    ).toEqual(['healthy', 'unchecked', 'invalid'])
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'credential.recovered' &&
+          (e.data as { credentialId: string }).credentialId === credential.id,
+      ),
+    ).toBe(true)
+  })
+
   it('revokes tokens at the provider when a credential is deleted', async () => {
     const credential = await connect('Leaving account')
     const before = server.revocationRequests()
@@ -445,6 +480,23 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
       payload: { redirectTo: 'https://evil.example.com/steal' },
     })
     expect(outside.statusCode).toBe(400)
+    // Paths that browsers read as other hosts are refused too (regression: open redirect).
+    for (const redirectTo of ['//evil.example.com/x', '/\\evil.example.com/x', '/\\/evil.example.com']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/oauth/oidc_test/authorize',
+        headers: bearer(ws.key),
+        payload: { redirectTo },
+      })
+      expect(res.statusCode, redirectTo).toBe(400)
+    }
+    const own = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      headers: bearer(ws.key),
+      payload: { redirectTo: '/credentials?tab=oauth' },
+    })
+    expect(own.statusCode).toBe(200)
   })
 })
 

@@ -48,7 +48,8 @@ export function registerOAuthRoutes(
   app.put(
     '/v1/oauth/:tool/app',
     {
-      config: { auth: { scope: 'credentials:write' } },
+      // Replacing the client breaks every credential of the tool's refreshes: an admin decision.
+      config: { auth: { scope: 'admin' } },
       schema: {
         tags: ['oauth'],
         summary: 'Configure the OAuth app of a tool',

@@ -66,6 +66,12 @@ export interface CredentialChanges {
 /** Finds a tool the workspace can use (built-in, plugin or imported). */
 export type ToolLookup = (workspaceId: string, slug: string) => Promise<Tool>
 
+/** The expiry an OAuth credential's secrets state (`expiresAt`, ISO 8601), in epoch ms. */
+function expiryOf(secrets: Readonly<Record<string, unknown>>): number | undefined {
+  const parsed = typeof secrets.expiresAt === 'string' ? Date.parse(secrets.expiresAt) : Number.NaN
+  return Number.isNaN(parsed) ? undefined : parsed
+}
+
 function isStatus(value: string): value is CredentialStatus {
   return (credentialStatuses as readonly string[]).includes(value)
 }
@@ -201,7 +207,7 @@ export function credentialService(deps: {
         status_reason: null,
         last_checked_at: input.status === undefined ? null : now,
         last_used_at: null,
-        expires_at: input.expiresAt ?? null,
+        expires_at: input.expiresAt ?? expiryOf(input.secrets) ?? null,
         ...seal(workspaceId, id, method, input.secrets),
         created_at: now,
         updated_at: now,
@@ -253,11 +259,12 @@ export function credentialService(deps: {
         }
         checkSecrets(method, merged)
         Object.assign(update, seal(workspaceId, id, method, merged))
-        // New secrets have not been checked yet.
-        update.status = 'unchecked'
-        update.status_reason = 'The secrets changed; not checked since.'
+        update.expires_at = expiryOf(merged) ?? null
       }
       await store.update(workspaceId, id, update)
+      // New secrets have not been checked yet: recorded in the history like any status change.
+      if (changes.secrets !== undefined)
+        return this.setStatus(workspaceId, id, 'unchecked', 'The secrets changed; not checked since.')
       return toCredential({ ...row, ...update })
     },
 
@@ -321,9 +328,14 @@ export function credentialService(deps: {
       }
       if (status === 'expired' && previous !== 'expired')
         await publish({ type: 'credential.expired', workspaceId, data })
-      if (status === 'healthy' && ['expired', 'invalid', 'degraded'].includes(previous)) {
-        await publish({ type: 'credential.recovered', workspaceId, data })
+      // Recovered: healthy again after a bad status, also when new secrets (unchecked) came between.
+      let wasBad = ['expired', 'invalid', 'degraded'].includes(previous)
+      if (status === 'healthy' && previous === 'unchecked') {
+        // Newest first: the change just recorded, the `unchecked` one, then the status before it.
+        const [, , before] = await store.statusChanges(workspaceId, id, 3)
+        wasBad = before !== undefined && ['expired', 'invalid', 'degraded'].includes(before.status)
       }
+      if (status === 'healthy' && wasBad) await publish({ type: 'credential.recovered', workspaceId, data })
       return updated
     },
 

@@ -22,18 +22,27 @@ export async function sweepCredentials(deps: {
   batchSize?: number
 }): Promise<number> {
   const now = deps.clock()
-  const due = await deps.store.dueForSweep(
-    now - deps.intervalMs,
-    now + deps.intervalMs + sweepRefreshAheadMs,
-    deps.batchSize ?? 100,
-  )
+  const batchSize = deps.batchSize ?? 100
+  const seen = new Set<string>()
   let checked = 0
-  for (const { id, workspace_id: workspaceId } of due) {
-    try {
-      await deps.check(workspaceId, id)
-      checked++
-    } catch (error) {
-      deps.log.warn({ err: error, credentialId: id }, 'credential sweep could not check a credential')
+  // Batch after batch until none is due; a credential whose check fails is not retried this pass.
+  for (;;) {
+    const due = (
+      await deps.store.dueForSweep(
+        now - deps.intervalMs,
+        now + deps.intervalMs + sweepRefreshAheadMs,
+        batchSize + seen.size,
+      )
+    ).filter((row) => !seen.has(row.id))
+    if (due.length === 0) break
+    for (const { id, workspace_id: workspaceId } of due.slice(0, batchSize)) {
+      seen.add(id)
+      try {
+        await deps.check(workspaceId, id)
+        checked++
+      } catch (error) {
+        deps.log.warn({ err: error, credentialId: id }, 'credential sweep could not check a credential')
+      }
     }
   }
   return checked
