@@ -44,6 +44,7 @@ describe('the package entry', () => {
         'checkSecrets',
         'classifyHttpStatus',
         'closeConnectionPools',
+        'connectableAddresses',
         'compileSchema',
         'createHttpClient',
         'defineAction',

@@ -92,6 +92,7 @@ export {
   blockedAddressReason,
   checkAddress,
   closeConnectionPools,
+  connectableAddresses,
   dispatcherFor,
   guardedConnector,
   resolveAllowedAddresses,

@@ -4,6 +4,7 @@ import { BlockedAddressError } from './errors.js'
 import {
   blockedAddressReason,
   checkAddress,
+  connectableAddresses,
   closeConnectionPools,
   dispatcherFor,
   guardedConnector,
@@ -227,5 +228,26 @@ describe('dispatcherFor', () => {
     )
     expect(() => dispatcherFor({ allowedPrivateRanges: ['nonsense'] })).toThrow(TypeError)
     await closeConnectionPools()
+  })
+})
+
+describe('connectableAddresses', () => {
+  it('returns allowed addresses, refuses blocked ones and turns lookup failures into network errors', async () => {
+    const resolver = (host: string) =>
+      host === 'db.internal'
+        ? Promise.resolve([{ address: '10.1.2.3', family: 4 }])
+        : host === 'db.public'
+          ? Promise.resolve([{ address: '93.184.216.34', family: 4 }])
+          : Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }))
+    expect(await connectableAddresses('db.public', { resolver })).toEqual([
+      { address: '93.184.216.34', family: 4 },
+    ])
+    await expect(connectableAddresses('db.internal', { resolver })).rejects.toBeInstanceOf(
+      BlockedAddressError,
+    )
+    expect(await connectableAddresses('db.internal', { resolver, allowPrivateNetwork: true })).toHaveLength(1)
+    await expect(connectableAddresses('nowhere.invalid', { resolver })).rejects.toMatchObject({
+      code: 'ENOTFOUND',
+    })
   })
 })

@@ -9,7 +9,7 @@ import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import ipaddr from 'ipaddr.js'
 import { Agent, buildConnector } from 'undici'
-import { BlockedAddressError, NetworkError } from './errors.js'
+import { ActionError, BlockedAddressError, NetworkError } from './errors.js'
 
 /** One address a host name resolves to. */
 export interface ResolvedAddress {
@@ -95,6 +95,35 @@ export async function resolveAllowedAddresses(
   if (addresses.length === 0) throw new NetworkError('ENOTFOUND', `${host} has no address`)
   for (const { address } of addresses) checkAddress(host, address, policy)
   return addresses
+}
+
+/**
+ * For connections the HTTP client does not make (a database, an SMTP server): resolves `hostname`
+ * under the run's network rules (`ctx.network`) and returns the addresses to connect to — connect to
+ * these, never to the name again, so no second lookup can answer differently. A lookup failure is a
+ * `NetworkError` with the resolver's code; a refused address a `BlockedAddressError`.
+ *
+ * @example
+ * const [first] = await connectableAddresses(settings.host, ctx.network)
+ * socket.connect({ host: first.address, port: settings.port })
+ */
+export async function connectableAddresses(
+  hostname: string,
+  policy: NetworkPolicy,
+): Promise<ResolvedAddress[]> {
+  try {
+    return await resolveAllowedAddresses(hostname, policy)
+  } catch (error) {
+    if (error instanceof ActionError) throw error
+    const code = (error as { code?: unknown }).code
+    throw new NetworkError(
+      typeof code === 'string' ? code : 'ENOTFOUND',
+      `${hostname} could not be resolved`,
+      {
+        cause: error,
+      },
+    )
+  }
 }
 
 /**

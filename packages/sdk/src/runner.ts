@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Static } from 'typebox'
 import type { AuthMethod } from './auth.js'
+import type { NetworkPolicy } from './network.js'
 import { checkSecrets } from './auth.js'
 import { AbortedError, ActionError, TimeoutError, ValidationError, toActionError } from './errors.js'
 import type { ErrorClass } from './errors.js'
@@ -176,7 +177,16 @@ function context(tool: Tool, options: RunContextOptions, signal: AbortSignal): T
     onExchange: options.onExchange,
   })
 
-  return { credential, http, signal, baseUrl, log: options.log ?? silentLog }
+  const network: NetworkPolicy = {
+    ...(options.allowPrivateNetwork === undefined
+      ? {}
+      : { allowPrivateNetwork: options.allowPrivateNetwork }),
+    ...(options.allowedPrivateRanges === undefined
+      ? {}
+      : { allowedPrivateRanges: options.allowedPrivateRanges }),
+    ...(options.resolver === undefined ? {} : { resolver: options.resolver }),
+  }
+  return { credential, http, signal, baseUrl, log: options.log ?? silentLog, network }
 }
 
 function credentialFor(

@@ -7,6 +7,7 @@ import type { Static, TSchema } from 'typebox'
 import type { AuthMethod } from './auth.js'
 import { IDENTIFIER_PATTERN, auth } from './auth.js'
 import type { HttpClient } from './http.js'
+import type { NetworkPolicy } from './network.js'
 
 /** A structured log line's extra fields. */
 export type LogFields = Readonly<Record<string, unknown>>
@@ -36,6 +37,11 @@ export interface ToolContext {
   /** The tool's base URL, or the one the credential or installation points it to. */
   baseUrl: string | undefined
   log: ActionLog
+  /**
+   * The run's outbound network rules, for connections the HTTP client does not make (a database, an
+   * SMTP server): resolve with `connectableAddresses(host, ctx.network)` and connect to what it returns.
+   */
+  network: NetworkPolicy
 }
 
 /** What `run` gets. */

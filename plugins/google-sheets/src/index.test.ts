@@ -72,6 +72,7 @@ const detailOf = async (secrets: Record<string, unknown>) => {
     signal: new AbortController().signal,
     baseUrl: fake.url,
     log: quiet,
+    network: { allowPrivateNetwork: true },
   })
   return outcome?.detail
 }

@@ -6,12 +6,11 @@
 import { isIP } from 'node:net'
 import { checkServerIdentity } from 'node:tls'
 import type { ConnectionOptions } from 'node:tls'
-import { ActionError, CONNECT_TIMEOUT_MS, Type, auth } from '@toolplane/sdk'
+import { ActionError, CONNECT_TIMEOUT_MS, Type, auth, connectableAddresses } from '@toolplane/sdk'
 import type { Static, ToolContext } from '@toolplane/sdk'
 import pg from 'pg'
 import type { CustomTypesConfig } from 'pg'
 import { postgresError } from './errors.js'
-import { allowedAddresses } from './network.js'
 
 const Tls = Type.Union([Type.Literal('disable'), Type.Literal('require'), Type.Literal('verify-full')], {
   title: 'TLS',
@@ -177,7 +176,7 @@ const nextAddressCodes: ReadonlySet<string> = new Set([
 
 async function connect(ctx: ToolContext, statementTimeoutMs: number): Promise<pg.Client> {
   const settings = connectionSettings(ctx.credential.secrets)
-  const addresses = await allowedAddresses(ctx.http, settings.host)
+  const addresses = await connectableAddresses(settings.host, ctx.network)
   for (const [index, { address }] of addresses.entries()) {
     const client = new pg.Client({
       host: address,
@@ -212,7 +211,7 @@ async function connect(ctx: ToolContext, statementTimeoutMs: number): Promise<pg
       ctx.signal.removeEventListener('abort', abort)
     }
   }
-  /* v8 ignore next -- allowedAddresses returns at least one address */
+  /* v8 ignore next -- connectableAddresses returns at least one address */
   throw new ActionError('network_error', `${settings.host} has no address`)
 }
 

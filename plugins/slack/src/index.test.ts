@@ -51,6 +51,7 @@ const detailOf = async (token: string) => {
     signal: new AbortController().signal,
     baseUrl: fake.baseUrl,
     log: quiet,
+    network: { allowPrivateNetwork: true },
   })
   return outcome?.detail
 }

@@ -4,11 +4,17 @@
  * host name. Also maps nodemailer's errors to execution error classes.
  */
 import { isIP } from 'node:net'
-import { ActionError, CONNECT_TIMEOUT_MS, NetworkError, Type, auth } from '@toolplane/sdk'
+import {
+  ActionError,
+  CONNECT_TIMEOUT_MS,
+  NetworkError,
+  Type,
+  auth,
+  connectableAddresses,
+} from '@toolplane/sdk'
 import type { Static, Suggestion, ToolContext } from '@toolplane/sdk'
 import nodemailer from 'nodemailer'
 import type { Mail, SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer'
-import { allowedAddresses } from './network.js'
 
 /** The credential: where the SMTP server is, how to secure and authenticate, and a default sender. */
 export const SmtpFields = Type.Object({
@@ -97,8 +103,8 @@ export async function openTransport(ctx: ToolContext): Promise<{
   settings: SmtpSettings
 }> {
   const settings = smtpSettings(ctx.credential.secrets)
-  const [first] = await allowedAddresses(ctx.http, settings.host)
-  /* v8 ignore next -- allowedAddresses returns at least one address or throws */
+  const [first] = await connectableAddresses(settings.host, ctx.network)
+  /* v8 ignore next -- connectableAddresses returns at least one address or throws */
   if (first === undefined) throw new NetworkError('ENOTFOUND', `${settings.host} has no address`)
   const options: SMTPTransportOptions = {
     host: first.address,

@@ -52,6 +52,7 @@ const detailOf = async (token: string) => {
     signal: new AbortController().signal,
     baseUrl: fake.url,
     log: quiet,
+    network: { allowPrivateNetwork: true },
   })
   return outcome?.detail
 }
