@@ -482,6 +482,15 @@ describe('runHealthCheck', () => {
   })
 
   it('says when a tool has no check', async () => {
+    const talkative = defineTool({
+      ...tracker,
+      slug: 'talkative',
+      healthCheck: () => Promise.resolve({ ok: true, detail: 'Connected as deploybot' }),
+    })
+    expect(await runHealthCheck(talkative, { credential: bearer })).toMatchObject({
+      ok: true,
+      detail: 'Connected as deploybot',
+    })
     const unchecked = defineTool({ ...tracker, slug: 'unchecked', healthCheck: undefined })
     expect(await runHealthCheck(unchecked)).toMatchObject({ ok: true, checked: false })
   })

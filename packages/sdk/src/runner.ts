@@ -96,7 +96,12 @@ export async function runAction<T extends Tool, N extends T['actions'][number]['
 
 /** What `runHealthCheck` returns; a failed check is a result, not an exception. */
 export type HealthCheckResult =
-  | { ok: true; checked: boolean; durationMs: number }
+  | {
+      ok: true
+      checked: boolean
+      durationMs: number
+      /** What a passing check said, if anything. */ detail?: string
+    }
   | { ok: false; checked: true; detail: string; errorClass: ErrorClass; durationMs: number }
 
 /**
@@ -130,7 +135,10 @@ export async function runHealthCheck(
         durationMs: elapsed(),
       }
     }
-    return { ok: true, checked: true, durationMs: elapsed() }
+    const detail = outcome?.detail
+    return detail === undefined
+      ? { ok: true, checked: true, durationMs: elapsed() }
+      : { ok: true, checked: true, detail, durationMs: elapsed() }
   } catch (error) {
     const failure = toActionError(error)
     return {
