@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
-import { ActionError, runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
+import { runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
 import type { CredentialView } from '@toolplane/sdk'
-import { startUpstream } from '@toolplane/sdk/testing'
+import { actionErrorOf, startUpstream } from '@toolplane/sdk/testing'
 import type { RecordedRequest, Upstream } from '@toolplane/sdk/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import github, { nextPage } from './index.js'
@@ -325,15 +325,6 @@ function last(): RecordedRequest {
   return request
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ActionError)) throw new Error(`expected an ActionError, got ${String(error)}`)
-  return error
-}
-
 describe('the github tool', () => {
   it('passes the SDK plugin checks', () => {
     expect(validateTool(github)).toEqual([])
@@ -399,7 +390,7 @@ describe('get_repository', () => {
   })
 
   it('says a missing or hidden private repository is not_found and why GitHub hides it', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(github, 'get_repository', options({ owner: 'octocat', repo: 'secret' })),
     )
     expect(error.class).toBe('not_found')
@@ -410,7 +401,7 @@ describe('get_repository', () => {
   })
 
   it('reports GitHub being down as upstream_unavailable, which is retried', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(github, 'get_repository', options({ owner: 'octocat', repo: 'flaky' })),
     )
     expect(error.class).toBe('upstream_unavailable')
@@ -418,7 +409,9 @@ describe('get_repository', () => {
   })
 
   it('names single sign-on when an organization requires it', async () => {
-    const error = await failure(runAction(github, 'get_repository', options({ owner: 'acme', repo: 'sso' })))
+    const error = await actionErrorOf(
+      runAction(github, 'get_repository', options({ owner: 'acme', repo: 'sso' })),
+    )
     expect(error.class).toBe('permission_error')
     expect(error.suggestions.map((suggestion) => suggestion.title)).toEqual([
       'Authorize the token for single sign-on',
@@ -426,7 +419,7 @@ describe('get_repository', () => {
   })
 
   it('gives a general permissions hint for a 403 that names nothing', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(github, 'get_repository', options({ owner: 'acme', repo: 'blocked' })),
     )
     expect(error.class).toBe('permission_error')
@@ -435,7 +428,7 @@ describe('get_repository', () => {
   })
 
   it('reports a server error without a body by its status', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(github, 'get_repository', options({ owner: 'acme', repo: 'empty' })),
     )
     expect(error.class).toBe('upstream_error')
@@ -443,7 +436,7 @@ describe('get_repository', () => {
   })
 
   it('refuses a repository name that would walk to another endpoint', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(github, 'get_repository', options({ owner: 'octocat', repo: '..' })),
     )
     expect(error.class).toBe('validation_error')
@@ -553,7 +546,7 @@ describe('create_issue', () => {
   })
 
   it('passes on the fields GitHub rejected as a validation_error', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(
         github,
         'create_issue',
@@ -569,7 +562,7 @@ describe('create_issue', () => {
   })
 
   it('names the scope and permission a token lacks', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(
         github,
         'create_issue',
@@ -612,7 +605,7 @@ describe('update_issue', () => {
 
   it('refuses an update with nothing to change without calling GitHub', async () => {
     const before = upstream.requests.length
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(github, 'update_issue', options({ owner: 'octocat', repo: 'hello-world', issueNumber: 2 })),
     )
     expect(error.class).toBe('validation_error')
@@ -697,7 +690,9 @@ describe('search_repositories', () => {
 
 describe('search_repositories errors', () => {
   it('passes on what GitHub found wrong with the query', async () => {
-    const error = await failure(runAction(github, 'search_repositories', options({ query: 'is:bogus' })))
+    const error = await actionErrorOf(
+      runAction(github, 'search_repositories', options({ query: 'is:bogus' })),
+    )
     expect(error.class).toBe('validation_error')
     expect(error.message).toContain(
       'Search.q The is qualifier takes public, private or template.; Try a simpler query',
@@ -746,7 +741,7 @@ describe('get_authenticated_user', () => {
 
 describe('errors', () => {
   it('reports a rejected token as auth_error', async () => {
-    const error = await failure(runAction(github, 'get_authenticated_user', options({}, 'ghp_revoked')))
+    const error = await actionErrorOf(runAction(github, 'get_authenticated_user', options({}, 'ghp_revoked')))
     expect(error.class).toBe('auth_error')
     expect(error.httpStatus).toBe(401)
     expect(error.message).toContain('Bad credentials')
@@ -754,7 +749,7 @@ describe('errors', () => {
   })
 
   it('reports a spent hourly quota (403, x-ratelimit-remaining: 0) as rate_limited until the reset', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(github, 'list_issues', options({ owner: 'octocat', repo: 'hello-world' }, 'ghp_exhausted')),
     )
     expect(error.class).toBe('rate_limited')
@@ -766,14 +761,14 @@ describe('errors', () => {
   })
 
   it('reports a secondary rate limit with Retry-After as rate_limited for that long', async () => {
-    const error = await failure(runAction(github, 'get_authenticated_user', options({}, 'ghp_burst')))
+    const error = await actionErrorOf(runAction(github, 'get_authenticated_user', options({}, 'ghp_burst')))
     expect(error.class).toBe('rate_limited')
     expect(error.retryAfterMs).toBe(30_000)
     expect(error.suggestions[0]?.title).toBe('Slow down')
   })
 
   it('waits a minute after a 429 that gives no time', async () => {
-    const error = await failure(runAction(github, 'get_authenticated_user', options({}, 'ghp_429')))
+    const error = await actionErrorOf(runAction(github, 'get_authenticated_user', options({}, 'ghp_429')))
     expect(error.class).toBe('rate_limited')
     expect(error.httpStatus).toBe(429)
     expect(error.retryAfterMs).toBe(60_000)

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
-import { ActionError, runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
+import { runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
 import type { CredentialView } from '@toolplane/sdk'
-import { startUpstream } from '@toolplane/sdk/testing'
+import { actionErrorOf, startUpstream } from '@toolplane/sdk/testing'
 import type { RecordedRequest, Upstream } from '@toolplane/sdk/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import graphql from './index.js'
@@ -349,15 +349,6 @@ function run<N extends 'query' | 'introspect' | 'paginate_connection'>(
   return runAction(graphql, action, { input, credential, baseUrl: upstream.url, allowPrivateNetwork: true })
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ActionError)
-  return error as ActionError
-}
-
 describe('graphql.query', () => {
   it('posts the operation to /graphql with the token and returns data', async () => {
     const { output } = await run('query', {
@@ -434,7 +425,7 @@ describe('graphql.query', () => {
   })
 
   it('refuses an empty endpoint when no base URL is set', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(graphql, 'query', {
         input: { query: '{ viewer { login } }', endpoint: '' },
         credential: bearer,
@@ -445,7 +436,7 @@ describe('graphql.query', () => {
 
   describe('errors', () => {
     it('fails with auth_error on UNAUTHENTICATED with no data', async () => {
-      const error = await failure(
+      const error = await actionErrorOf(
         run(
           'query',
           { query: '{ viewer { login } }' },
@@ -458,7 +449,7 @@ describe('graphql.query', () => {
     })
 
     it('fails with auth_error on a 401 that is not a GraphQL response', async () => {
-      const error = await failure(
+      const error = await actionErrorOf(
         run(
           'query',
           { query: '{ viewer { login } }' },
@@ -470,12 +461,12 @@ describe('graphql.query', () => {
     })
 
     it('fails with permission_error on FORBIDDEN', async () => {
-      const error = await failure(run('query', { query: '{ secretField }' }))
+      const error = await actionErrorOf(run('query', { query: '{ secretField }' }))
       expect(error.class).toBe('permission_error')
     })
 
     it("fails with not_found on GitHub's NOT_FOUND type and counts the other errors", async () => {
-      const error = await failure(
+      const error = await actionErrorOf(
         run('query', { query: 'query($id: ID!) { issue(id: $id) { title } }', variables: { id: 'missing' } }),
       )
       expect(error.class).toBe('not_found')
@@ -483,43 +474,43 @@ describe('graphql.query', () => {
     })
 
     it('fails with validation_error on a syntax error', async () => {
-      const error = await failure(run('query', { query: '{{ viewer }' }))
+      const error = await actionErrorOf(run('query', { query: '{{ viewer }' }))
       expect(error.class).toBe('validation_error')
       expect(error.httpStatus).toBe(400)
     })
 
     it('fails with rate_limited and the Retry-After wait on a 429', async () => {
-      const error = await failure(run('query', { query: '{ busy }' }))
+      const error = await actionErrorOf(run('query', { query: '{ busy }' }))
       expect(error.class).toBe('rate_limited')
       expect(error.retryAfterMs).toBe(3000)
       expect(error.retryable).toBe(true)
     })
 
     it('fails with rate_limited on a THROTTLED error with HTTP 200', async () => {
-      const error = await failure(run('query', { query: '{ throttled }' }))
+      const error = await actionErrorOf(run('query', { query: '{ throttled }' }))
       expect(error.class).toBe('rate_limited')
       expect(error.httpStatus).toBe(200)
     })
 
     it('classifies an error without a known code by its HTTP status', async () => {
-      const error = await failure(run('query', { query: '{ unknownThing }' }))
+      const error = await actionErrorOf(run('query', { query: '{ unknownThing }' }))
       expect(error.class).toBe('validation_error')
       expect(error.message).toContain('Cannot query this')
     })
 
     it('fails with upstream_error when the endpoint does not speak GraphQL', async () => {
-      const error = await failure(run('query', { query: '{ viewer { login } }', endpoint: '/html' }))
+      const error = await actionErrorOf(run('query', { query: '{ viewer { login } }', endpoint: '/html' }))
       expect(error.class).toBe('upstream_error')
       expect(error.suggestions[0]?.title).toBe('Check the endpoint')
     })
 
     it('fails with the status class when the endpoint answers a non-GraphQL error', async () => {
       expect(
-        (await failure(run('query', { query: '{ viewer { login } }', endpoint: '/nowhere' }))).class,
+        (await actionErrorOf(run('query', { query: '{ viewer { login } }', endpoint: '/nowhere' }))).class,
       ).toBe('not_found')
-      expect((await failure(run('query', { query: '{ viewer { login } }', endpoint: '/crash' }))).class).toBe(
-        'upstream_unavailable',
-      )
+      expect(
+        (await actionErrorOf(run('query', { query: '{ viewer { login } }', endpoint: '/crash' }))).class,
+      ).toBe('upstream_unavailable')
     })
   })
 })
@@ -580,9 +571,9 @@ describe('graphql.introspect', () => {
   })
 
   it('fails with validation_error when introspection is disabled', async () => {
-    const disabled = await failure(run('introspect', { headers: { 'x-stand-in': 'no-introspection' } }))
+    const disabled = await actionErrorOf(run('introspect', { headers: { 'x-stand-in': 'no-introspection' } }))
     expect(disabled.class).toBe('validation_error')
-    const empty = await failure(run('introspect', { headers: { 'x-stand-in': 'empty' } }))
+    const empty = await actionErrorOf(run('introspect', { headers: { 'x-stand-in': 'empty' } }))
     expect(empty.class).toBe('validation_error')
     expect(empty.message).toContain('introspection may be disabled')
   })
@@ -658,13 +649,13 @@ describe('graphql.paginate_connection', () => {
     ['viewer.noPageInfo', '{ viewer { noPageInfo { nodes { id } } } }', 'pageInfo'],
     ['viewer.noNodes', '{ viewer { noNodes { pageInfo { hasNextPage } } } }', 'nodes or edges'],
   ])('fails with validation_error when %s is not a connection', async (connectionPath, query, what) => {
-    const error = await failure(run('paginate_connection', { query, connectionPath }))
+    const error = await actionErrorOf(run('paginate_connection', { query, connectionPath }))
     expect(error.class).toBe('validation_error')
     expect(error.message).toContain(what)
   })
 
   it('fails with the class of the errors on any page', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run(
         'paginate_connection',
         { query: nodesQuery, connectionPath: 'repository.issues' },

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
-import { ActionError, runAction } from '@toolplane/sdk'
+import { runAction } from '@toolplane/sdk'
 import type { CredentialView } from '@toolplane/sdk'
-import { startUpstream } from '@toolplane/sdk/testing'
+import { actionErrorOf, startUpstream } from '@toolplane/sdk/testing'
 import type { RecordedRequest, Upstream } from '@toolplane/sdk/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import http from './index.js'
@@ -120,15 +120,6 @@ async function send(input: Record<string, unknown>, credential?: CredentialView,
   })
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ActionError)
-  return error as ActionError
-}
-
 describe('http.request', () => {
   it('sends a JSON body and returns the parsed JSON response', async () => {
     const { output } = await send({
@@ -159,7 +150,7 @@ describe('http.request', () => {
   })
 
   it('refuses a relative url when no base URL is set', async () => {
-    const error = await failure(send({ url: '/v1/contacts' }))
+    const error = await actionErrorOf(send({ url: '/v1/contacts' }))
     expect(error.class).toBe('validation_error')
     expect(upstream.requests).toHaveLength(0)
   })
@@ -188,7 +179,7 @@ describe('http.request', () => {
   })
 
   it('refuses a body and form together before sending anything', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       send({ method: 'POST', url: `${upstream.url}/v1/echo`, body: { a: 1 }, form: { b: '2' } }),
     )
     expect(error.class).toBe('validation_error')
@@ -231,7 +222,7 @@ describe('http.request', () => {
   })
 
   it('fails on a redirect it was told not to follow', async () => {
-    const error = await failure(send({ url: `${upstream.url}/v1/old`, followRedirects: false }))
+    const error = await actionErrorOf(send({ url: `${upstream.url}/v1/old`, followRedirects: false }))
     expect(error.class).toBe('upstream_error')
     expect(error.httpStatus).toBe(301)
   })
@@ -277,7 +268,7 @@ describe('http.request', () => {
     })
 
     it('fails with auth_error when the token is rejected', async () => {
-      const error = await failure(
+      const error = await actionErrorOf(
         send({ url: `${upstream.url}/v1/me` }, { authMethod: 'bearer', secrets: { token: 'wrong' } }),
       )
       expect(error.class).toBe('auth_error')
@@ -285,7 +276,7 @@ describe('http.request', () => {
     })
 
     it('fails with auth_error when basic credentials are wrong', async () => {
-      const error = await failure(
+      const error = await actionErrorOf(
         send(
           { url: `${upstream.url}/v1/basic` },
           { authMethod: 'basic', secrets: { username: 'ada', password: 'nope' } },
@@ -295,7 +286,7 @@ describe('http.request', () => {
     })
 
     it('fails with permission_error when the API key is refused with 403', async () => {
-      const error = await failure(
+      const error = await actionErrorOf(
         send(
           { url: `${upstream.url}/v1/key` },
           { authMethod: 'api_key', secrets: { headerName: 'X-Api-Key', value: 'wrong' } },
@@ -305,7 +296,7 @@ describe('http.request', () => {
     })
 
     it('refuses an incomplete credential before sending anything', async () => {
-      const error = await failure(
+      const error = await actionErrorOf(
         send({ url: `${upstream.url}/v1/key` }, { authMethod: 'api_key', secrets: { value: 'k-123' } }),
       )
       expect(error.class).toBe('auth_error')
@@ -320,20 +311,22 @@ describe('http.request', () => {
       ['/v1/down', 'upstream_unavailable', 503],
       ['/v1/broken', 'upstream_error', 500],
     ])('classifies %s as %s', async (path, errorClass, status) => {
-      const error = await failure(send({ url: `${upstream.url}${path}` }))
+      const error = await actionErrorOf(send({ url: `${upstream.url}${path}` }))
       expect(error.class).toBe(errorClass)
       expect(error.httpStatus).toBe(status)
     })
 
     it('reports a 429 as rate_limited with the Retry-After wait', async () => {
-      const error = await failure(send({ url: `${upstream.url}/v1/busy` }))
+      const error = await actionErrorOf(send({ url: `${upstream.url}/v1/busy` }))
       expect(error.class).toBe('rate_limited')
       expect(error.retryAfterMs).toBe(7000)
       expect(error.retryable).toBe(true)
     })
 
     it('refuses a loopback address unless private networks are allowed', async () => {
-      const error = await failure(runAction(http, 'request', { input: { url: `${upstream.url}/v1/me` } }))
+      const error = await actionErrorOf(
+        runAction(http, 'request', { input: { url: `${upstream.url}/v1/me` } }),
+      )
       expect(error.class).toBe('permission_error')
       expect(upstream.requests).toHaveLength(0)
     })

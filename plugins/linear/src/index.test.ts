@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
-import { ActionError, runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
+import { runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
 import type { CredentialView } from '@toolplane/sdk'
-import { startUpstream } from '@toolplane/sdk/testing'
+import { actionErrorOf, startUpstream } from '@toolplane/sdk/testing'
 import type { RecordedRequest, Upstream } from '@toolplane/sdk/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import linear from './index.js'
@@ -299,15 +299,6 @@ function sent(): Operation & RecordedRequest {
   return { ...request, ...(request.json as Operation) }
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ActionError)) throw new Error(`expected an ActionError, got ${String(error)}`)
-  return error
-}
-
 describe('the linear tool', () => {
   it('passes the SDK plugin checks', () => {
     expect(validateTool(linear)).toEqual([])
@@ -445,7 +436,7 @@ describe('get_issue', () => {
   })
 
   it('reports an issue that does not exist as not_found', async () => {
-    const error = await failure(runAction(linear, 'get_issue', options({ id: 'ENG-999' })))
+    const error = await actionErrorOf(runAction(linear, 'get_issue', options({ id: 'ENG-999' })))
     expect(error.class).toBe('not_found')
     expect(error.httpStatus).toBe(400)
     expect(error.message).toBe(
@@ -488,7 +479,7 @@ describe('create_issue', () => {
   })
 
   it('reports ENTITY_NOT_FOUND for an unknown team as not_found', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(
         linear,
         'create_issue',
@@ -500,7 +491,7 @@ describe('create_issue', () => {
   })
 
   it('reports FORBIDDEN as permission_error', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(
         linear,
         'create_issue',
@@ -549,7 +540,7 @@ describe('update_issue', () => {
 
   it('refuses an update with nothing to change without calling Linear', async () => {
     const before = upstream.requests.length
-    const error = await failure(runAction(linear, 'update_issue', options({ id: 'ENG-3' })))
+    const error = await actionErrorOf(runAction(linear, 'update_issue', options({ id: 'ENG-3' })))
     expect(error.class).toBe('validation_error')
     expect(error.requestSent).toBe(false)
     expect(upstream.requests.length).toBe(before)
@@ -579,7 +570,7 @@ describe('create_comment', () => {
   })
 
   it('reports a comment Linear did not create', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(
         linear,
         'create_comment',
@@ -591,7 +582,7 @@ describe('create_comment', () => {
   })
 
   it('does not post when the issue does not exist', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(linear, 'create_comment', options({ issueId: 'ENG-404', body: 'x' })),
     )
     expect(error.class).toBe('not_found')
@@ -619,7 +610,7 @@ describe('search_issues', () => {
   })
 
   it('reports a Linear server error as upstream_error', async () => {
-    const error = await failure(runAction(linear, 'search_issues', options({ term: 'explode' })))
+    const error = await actionErrorOf(runAction(linear, 'search_issues', options({ term: 'explode' })))
     expect(error.class).toBe('upstream_error')
     expect(error.httpStatus).toBe(500)
   })
@@ -627,14 +618,16 @@ describe('search_issues', () => {
 
 describe('errors', () => {
   it('reports a bad API key (HTTP 400, AUTHENTICATION_ERROR) as auth_error', async () => {
-    const error = await failure(runAction(linear, 'list_teams', options({}, apiKey('lin_api_revoked'))))
+    const error = await actionErrorOf(runAction(linear, 'list_teams', options({}, apiKey('lin_api_revoked'))))
     expect(error.class).toBe('auth_error')
     expect(error.httpStatus).toBe(400)
     expect(error.suggestions[0]?.detail).toContain('without "Bearer"')
   })
 
   it('reports RATELIMITED as rate_limited, waiting until X-RateLimit-Requests-Reset', async () => {
-    const error = await failure(runAction(linear, 'list_issues', options({}, apiKey('lin_api_limited'))))
+    const error = await actionErrorOf(
+      runAction(linear, 'list_issues', options({}, apiKey('lin_api_limited'))),
+    )
     expect(error.class).toBe('rate_limited')
     expect(error.retryable).toBe(true)
     expect(error.retryAfterMs).toBeGreaterThan(RESET_IN_MS - 5000)
@@ -642,25 +635,31 @@ describe('errors', () => {
   })
 
   it('waits for the complexity budget when that is what ran out', async () => {
-    const error = await failure(runAction(linear, 'list_issues', options({}, apiKey('lin_api_complex'))))
+    const error = await actionErrorOf(
+      runAction(linear, 'list_issues', options({}, apiKey('lin_api_complex'))),
+    )
     expect(error.class).toBe('rate_limited')
     expect(error.retryAfterMs).toBeGreaterThan(2 * RESET_IN_MS - 5000)
   })
 
   it('falls back to Retry-After when the rate-limit headers are missing', async () => {
-    const error = await failure(runAction(linear, 'list_issues', options({}, apiKey('lin_api_proxied'))))
+    const error = await actionErrorOf(
+      runAction(linear, 'list_issues', options({}, apiKey('lin_api_proxied'))),
+    )
     expect(error.class).toBe('rate_limited')
     expect(error.retryAfterMs).toBe(7000)
   })
 
   it('reports an answer without data as upstream_error', async () => {
-    const error = await failure(runAction(linear, 'list_teams', options({}, apiKey('lin_api_elsewhere'))))
+    const error = await actionErrorOf(
+      runAction(linear, 'list_teams', options({}, apiKey('lin_api_elsewhere'))),
+    )
     expect(error.class).toBe('upstream_error')
     expect(error.message).toContain('without data')
   })
 
   it('classifies a response without GraphQL errors by its HTTP status', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(linear, 'list_teams', { ...options({}), baseUrl: `${upstream.url}/elsewhere` }),
     )
     expect(error.class).toBe('not_found')

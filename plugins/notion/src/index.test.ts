@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
-import { ActionError, runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
+import { runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
 import type { CredentialView } from '@toolplane/sdk'
-import { startUpstream } from '@toolplane/sdk/testing'
+import { actionErrorOf, startUpstream } from '@toolplane/sdk/testing'
 import type { RecordedRequest, Upstream } from '@toolplane/sdk/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import notion from './index.js'
@@ -392,15 +392,6 @@ function since(count: number): RecordedRequest[] {
   return upstream.requests.slice(count)
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  if (!(error instanceof ActionError)) throw new Error(`expected an ActionError, got ${String(error)}`)
-  return error
-}
-
 describe('the notion tool', () => {
   it('passes the SDK plugin checks', () => {
     expect(validateTool(notion)).toEqual([])
@@ -537,7 +528,7 @@ describe('get_page', () => {
   })
 
   it('explains that a page not shared with the integration is not_found', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(notion, 'get_page', options({ pageId: '00000000-0000-4000-8000-0000000000ff' })),
     )
     expect(error.class).toBe('not_found')
@@ -547,7 +538,7 @@ describe('get_page', () => {
   })
 
   it('reports Notion being unavailable as upstream_unavailable', async () => {
-    const error = await failure(runAction(notion, 'get_page', options({ pageId: UNAVAILABLE_ID })))
+    const error = await actionErrorOf(runAction(notion, 'get_page', options({ pageId: UNAVAILABLE_ID })))
     expect(error.class).toBe('upstream_unavailable')
     expect(error.retryable).toBe(true)
   })
@@ -648,7 +639,7 @@ describe('create_page', () => {
   })
 
   it('passes on the property Notion rejected as a validation_error', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(
         notion,
         'create_page',
@@ -660,7 +651,7 @@ describe('create_page', () => {
   })
 
   it('reports a missing capability as permission_error', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(
         notion,
         'create_page',
@@ -710,7 +701,7 @@ describe('update_page', () => {
 
   it('refuses an update with nothing to change without calling Notion', async () => {
     const before = upstream.requests.length
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(notion, 'update_page', options({ pageId: PAGE_ID, properties: {} })),
     )
     expect(error.class).toBe('validation_error')
@@ -719,7 +710,7 @@ describe('update_page', () => {
   })
 
   it('reports a conflict_error as a conflict worth retrying', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(notion, 'update_page', options({ pageId: PAGE_ID, title: 'conflict' })),
     )
     expect(error.class).toBe('conflict')
@@ -842,7 +833,7 @@ describe('get_block_children', () => {
 
 describe('errors', () => {
   it('reports a rejected token as auth_error', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(notion, 'get_page', options({ pageId: PAGE_ID }, bearer('secret_revoked'))),
     )
     expect(error.class).toBe('auth_error')
@@ -851,7 +842,7 @@ describe('errors', () => {
   })
 
   it('reports a 429 as rate_limited for the Retry-After seconds', async () => {
-    const error = await failure(runAction(notion, 'search', options({}, bearer('secret_limited'))))
+    const error = await actionErrorOf(runAction(notion, 'search', options({}, bearer('secret_limited'))))
     expect(error.class).toBe('rate_limited')
     expect(error.httpStatus).toBe(429)
     expect(error.retryAfterMs).toBe(2000)
@@ -867,13 +858,13 @@ describe('errors', () => {
   })
 
   it('waits a second after a 429 that gives no time', async () => {
-    const error = await failure(runAction(notion, 'search', options({}, bearer('secret_throttled'))))
+    const error = await actionErrorOf(runAction(notion, 'search', options({}, bearer('secret_throttled'))))
     expect(error.class).toBe('rate_limited')
     expect(error.retryAfterMs).toBe(1000)
   })
 
   it('classifies a failure without a Notion error body by its status', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(notion, 'get_page', { ...options({ pageId: PAGE_ID }), baseUrl: `${upstream.url}/proxy` }),
     )
     expect(error.class).toBe('upstream_unavailable')
@@ -881,7 +872,7 @@ describe('errors', () => {
   })
 
   it('reports a path Notion does not know as a validation_error', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(notion, 'get_page', { ...options({ pageId: PAGE_ID }), baseUrl: `${upstream.url}/v2` }),
     )
     expect(error.class).toBe('validation_error')

@@ -1,4 +1,5 @@
-import { ActionError, runAction } from '@toolplane/sdk'
+import { runAction } from '@toolplane/sdk'
+import { actionErrorOf } from '@toolplane/sdk/testing'
 import type { CredentialView } from '@toolplane/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import postgres from './index.js'
@@ -45,15 +46,6 @@ function run<N extends 'list_tables' | 'describe_table' | 'insert_row'>(
   input: Record<string, unknown>,
 ) {
   return runAction(postgres, action, { input, credential, allowPrivateNetwork: true })
-}
-
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ActionError)
-  return error as ActionError
 }
 
 describe('postgres.list_tables', () => {
@@ -164,7 +156,7 @@ describe('postgres.describe_table', () => {
   })
 
   it('fails with not_found for a table that does not exist', async () => {
-    const error = await failure(run('describe_table', { table: 'Customers' }))
+    const error = await actionErrorOf(run('describe_table', { table: 'Customers' }))
     expect(error.class).toBe('not_found')
     expect(error.suggestions[0]?.title).toBe('List the tables')
   })
@@ -205,7 +197,7 @@ describe('postgres.insert_row', () => {
   })
 
   it('cannot be steered into another statement through a column name', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run('insert_row', {
         table: 'customers',
         values: { "email\") values ('x'); drop table customers; --": 'x' },
@@ -218,14 +210,14 @@ describe('postgres.insert_row', () => {
   })
 
   it('fails with conflict on a duplicate key', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run('insert_row', { table: 'customers', values: { email: 'ada@example.com' } }),
     )
     expect(error.class).toBe('conflict')
   })
 
   it('fails with conflict when a referenced row is missing', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run('insert_row', { table: 'Order Items', values: { 'order id': 8, line: 1, customer_id: 999 } }),
     )
     expect(error.class).toBe('conflict')
@@ -233,7 +225,7 @@ describe('postgres.insert_row', () => {
   })
 
   it('fails with not_found for a table that does not exist', async () => {
-    const error = await failure(run('insert_row', { table: 'nope', values: { a: 1 } }))
+    const error = await actionErrorOf(run('insert_row', { table: 'nope', values: { a: 1 } }))
     expect(error.class).toBe('not_found')
   })
 })

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import tls from 'node:tls'
-import { ActionError, runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
+import { runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
+import type { ActionError } from '@toolplane/sdk'
+import { actionErrorOf } from '@toolplane/sdk/testing'
 import type { CredentialView, RunContextOptions } from '@toolplane/sdk'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import postgres from './index.js'
@@ -53,15 +55,6 @@ async function select1(credential: CredentialView, options: Partial<RunContextOp
   })
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ActionError)
-  return error as ActionError
-}
-
 // Counts sockets opened to the database port while `work` runs.
 async function connectionsDuring(work: () => Promise<unknown>): Promise<number> {
   const port = Number(server.port || 5432)
@@ -93,20 +86,20 @@ describe('the connection credential', () => {
   })
 
   it('fails with auth_error when the server refuses the user', async () => {
-    const error = await failure(select1(fieldsFor({ user: 'nobody_at_all' })))
+    const error = await actionErrorOf(select1(fieldsFor({ user: 'nobody_at_all' })))
     expect(error.class).toBe('auth_error')
     expect(error.message).toContain('28000')
     expect(error.requestSent).toBe(false)
   })
 
   it('fails with not_found when the database does not exist', async () => {
-    const error = await failure(select1(fieldsFor({ database: `${database.name}_missing` })))
+    const error = await actionErrorOf(select1(fieldsFor({ database: `${database.name}_missing` })))
     expect(error.class).toBe('not_found')
     expect(error.message).toContain('3D000')
   })
 
   it('fails with permission_error when the user may not read the table', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(postgres, 'query', {
         input: { sql: 'select * from secrets' },
         credential: fieldsFor({ user: limitedRole, password: 'unused' }),
@@ -126,19 +119,19 @@ describe('the connection credential', () => {
         resolve()
       })
     })
-    const error = await failure(select1(fieldsFor({ port })))
+    const error = await actionErrorOf(select1(fieldsFor({ port })))
     expect(error.class).toBe('network_error')
     expect(error.message).toContain('ECONNREFUSED')
     expect(error.requestSent).toBe(false)
   })
 
   it('fails with network_error when the host name does not resolve', async () => {
-    const error = await failure(select1(fieldsFor({ host: 'db.invalid' })))
+    const error = await actionErrorOf(select1(fieldsFor({ host: 'db.invalid' })))
     expect(error.class).toBe('network_error')
   })
 
   it('fails with network_error, not retried, when TLS is required but the server has none', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       select1({ authMethod: 'connection', secrets: { connectionString: `${database.url}?sslmode=require` } }),
     )
     expect(error.class).toBe('network_error')
@@ -152,14 +145,14 @@ describe('the connection credential', () => {
     [{ connectionString: 'postgres://db.example.com/app' }, 'needs a user'],
     [{ database: 'app' }, 'connection string or a host'],
   ])('refuses an unusable credential %j with auth_error', async (secrets, message) => {
-    const error = await failure(select1({ authMethod: 'connection', secrets }))
+    const error = await actionErrorOf(select1({ authMethod: 'connection', secrets }))
     expect(error.class).toBe('auth_error')
     expect(error.message).toContain(message)
     expect(error.requestSent).toBe(false)
   })
 
   it('never puts the password of a connection string in an error', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       select1({ authMethod: 'connection', secrets: { connectionString: 'postgres://u:hunter2@[bad' } }),
     )
     expect(error.message).not.toContain('hunter2')
@@ -238,7 +231,7 @@ describe('TLS', () => {
   it('encrypts with ssl require and reports a refused password as auth_error', async () => {
     const stand = await startTlsServer()
     try {
-      const error = await failure(
+      const error = await actionErrorOf(
         select1(
           fieldsFor({ host: 'localhost', port: stand.port, user: 'app', password: 'wrong', ssl: 'require' }),
         ),
@@ -255,7 +248,7 @@ describe('TLS', () => {
   it('verifies the certificate with verify-full against the CA certificate of the credential', async () => {
     const stand = await startTlsServer()
     try {
-      const error = await failure(
+      const error = await actionErrorOf(
         select1(
           fieldsFor({
             host: 'localhost',
@@ -277,7 +270,7 @@ describe('TLS', () => {
   it('refuses a certificate it cannot verify with ssl verify-full, without retrying', async () => {
     const stand = await startTlsServer()
     try {
-      const error = await failure(
+      const error = await actionErrorOf(
         select1({
           authMethod: 'connection',
           secrets: { connectionString: `postgres://app:pw@localhost:${stand.port}/app?sslmode=verify-full` },
@@ -297,7 +290,7 @@ describe('the network rules', () => {
   it('refuses a loopback database unless private networks are allowed, without connecting', async () => {
     let error: ActionError | undefined
     const opened = await connectionsDuring(async () => {
-      error = await failure(
+      error = await actionErrorOf(
         runAction(postgres, 'query', { input: { sql: 'select 1' }, credential: fieldsFor() }),
       )
     })
@@ -308,7 +301,7 @@ describe('the network rules', () => {
   })
 
   it('refuses an IPv6 loopback literal', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(postgres, 'query', { input: { sql: 'select 1' }, credential: fieldsFor({ host: '::1' }) }),
     )
     expect(error.class).toBe('permission_error')
@@ -316,7 +309,7 @@ describe('the network rules', () => {
   })
 
   it('refuses a name that resolves to loopback too', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(postgres, 'query', {
         input: { sql: 'select 1' },
         credential: fieldsFor({ host: 'localhost' }),

@@ -1,4 +1,5 @@
-import { ActionError, runAction } from '@toolplane/sdk'
+import { runAction } from '@toolplane/sdk'
+import { actionErrorOf } from '@toolplane/sdk/testing'
 import type { CredentialView } from '@toolplane/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import postgres from './index.js'
@@ -37,15 +38,6 @@ afterAll(async () => {
 
 async function query(input: Record<string, unknown>, options: { timeoutMs?: number } = {}) {
   return runAction(postgres, 'query', { input, credential, allowPrivateNetwork: true, ...options })
-}
-
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ActionError)
-  return error as ActionError
 }
 
 describe('postgres.query', () => {
@@ -105,7 +97,7 @@ describe('postgres.query', () => {
   })
 
   it('refuses SQL text with a second statement before connecting', async () => {
-    const error = await failure(query({ sql: 'select 1; drop table users' }))
+    const error = await actionErrorOf(query({ sql: 'select 1; drop table users' }))
     expect(error.class).toBe('validation_error')
     expect(error.requestSent).toBe(false)
     const { output } = await query({ sql: "select ';' as semicolon;" })
@@ -138,7 +130,7 @@ describe('postgres.query', () => {
   it('runs a read-only query, and refuses a write in one with permission_error', async () => {
     const read = await query({ sql: 'select count(*)::int as n from users', readOnly: true })
     expect(read.output.rows).toEqual([{ n: 2 }])
-    const error = await failure(
+    const error = await actionErrorOf(
       query({ sql: "insert into users (email) values ('eve@example.com')", readOnly: true }),
     )
     expect(error.class).toBe('permission_error')
@@ -149,14 +141,14 @@ describe('postgres.query', () => {
 
   it('times out on the server after timeoutMs with class timeout', async () => {
     const started = Date.now()
-    const error = await failure(query({ sql: 'select pg_sleep(2)', timeoutMs: 50 }))
+    const error = await actionErrorOf(query({ sql: 'select pg_sleep(2)', timeoutMs: 50 }))
     expect(error.class).toBe('timeout')
     expect(error.message).toContain('57014')
     expect(Date.now() - started).toBeLessThan(1500)
   })
 
   it('stops waiting when the run time limit passes', async () => {
-    const error = await failure(query({ sql: 'select pg_sleep(1)' }, { timeoutMs: 100 }))
+    const error = await actionErrorOf(query({ sql: 'select pg_sleep(1)' }, { timeoutMs: 100 }))
     expect(error.class).toBe('timeout')
   })
 
@@ -168,14 +160,16 @@ describe('postgres.query', () => {
     ['insert into users (name) values (null)', 'validation_error', '23502'],
     ["select 'x'::int", 'validation_error', '22P02'],
   ])('maps %j to %s', async (sql, errorClass, code) => {
-    const error = await failure(query({ sql }))
+    const error = await actionErrorOf(query({ sql }))
     expect(error.class).toBe(errorClass)
     expect(error.message).toContain(code)
     expect(error.requestSent).toBe(true)
   })
 
   it('says which key already exists on a conflict', async () => {
-    const error = await failure(query({ sql: "insert into users (email) values ('grace@example.com')" }))
+    const error = await actionErrorOf(
+      query({ sql: "insert into users (email) values ('grace@example.com')" }),
+    )
     expect(error.message).toContain('Key (email)=(grace@example.com) already exists')
   })
 })

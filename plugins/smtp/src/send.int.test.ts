@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { ActionError, runAction, runHealthCheck, validate, validateTool } from '@toolplane/sdk'
+import { actionErrorOf } from '@toolplane/sdk/testing'
 import type { CredentialView } from '@toolplane/sdk'
 import { SMTPServer } from 'smtp-server'
 import type { SMTPServerOptions } from 'smtp-server'
@@ -186,15 +187,6 @@ function run<N extends 'send_email' | 'send_template' | 'verify_connection'>(
   return runAction(smtp, action, { input, credential, allowPrivateNetwork: true })
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(ActionError)
-  return error as ActionError
-}
-
 describe('smtp.send_email', () => {
   it('delivers a message with both bodies, an attachment and custom headers', async () => {
     const pdf = Buffer.from('%PDF-1.4\n% invoice 1042\n')
@@ -271,7 +263,7 @@ describe('smtp.send_email', () => {
       credentialFor({ from: undefined, username: 'mailer@acme.example' }),
     )
     expect(message().headers.from).toBe('mailer@acme.example')
-    const error = await failure(
+    const error = await actionErrorOf(
       run(
         'send_email',
         { to: ['ada@example.com'], subject: 'Hi', text: 'x' },
@@ -307,7 +299,7 @@ describe('smtp.send_email', () => {
   })
 
   it('fails with validation_error, not retried, when every recipient is refused for good', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run('send_email', { to: ['ghost@unknown.example'], subject: 'Hi', text: 'x' }),
     )
     expect(error.class).toBe('validation_error')
@@ -317,20 +309,22 @@ describe('smtp.send_email', () => {
   })
 
   it('fails with upstream_unavailable, retried, when the refusal is temporary', async () => {
-    const error = await failure(run('send_email', { to: ['later@example.com'], subject: 'Hi', text: 'x' }))
+    const error = await actionErrorOf(
+      run('send_email', { to: ['later@example.com'], subject: 'Hi', text: 'x' }),
+    )
     expect(error.class).toBe('upstream_unavailable')
     expect(error.retryable).toBe(true)
   })
 
   it('fails with permission_error when the server will not relay', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run('send_email', { to: ['bob@elsewhere.example'], subject: 'Hi', text: 'x' }),
     )
     expect(error.class).toBe('permission_error')
   })
 
   it('fails with auth_error for a wrong password, before sending anything', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run(
         'send_email',
         { to: ['ada@example.com'], subject: 'Hi', text: 'x' },
@@ -354,13 +348,13 @@ describe('smtp.send_email', () => {
       'not a valid header name',
     ],
   ])('refuses %j with validation_error before connecting', async (input, text) => {
-    const error = await failure(run('send_email', input))
+    const error = await actionErrorOf(run('send_email', input))
     expect(error.class).toBe('validation_error')
     expect(error.message).toContain(text)
   })
 
   it('refuses invalid addresses through the input schema', async () => {
-    const error = await failure(run('send_email', { to: ['not an address'], subject: 'Hi', text: 'x' }))
+    const error = await actionErrorOf(run('send_email', { to: ['not an address'], subject: 'Hi', text: 'x' }))
     expect(error.class).toBe('validation_error')
   })
 })
@@ -402,7 +396,7 @@ describe('smtp.send_template', () => {
   })
 
   it('fails with validation_error naming the missing variables, and sends nothing', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run('send_template', {
         to: ['ada@example.com'],
         subject: 'Hi {{name}}',
@@ -430,18 +424,18 @@ describe('smtp.verify_connection', () => {
   })
 
   it('fails with auth_error for a wrong password', async () => {
-    const error = await failure(run('verify_connection', {}, credentialFor({ password: 'wrong' })))
+    const error = await actionErrorOf(run('verify_connection', {}, credentialFor({ password: 'wrong' })))
     expect(error.class).toBe('auth_error')
   })
 
   it('fails with network_error, not retried, when STARTTLS is required but not offered', async () => {
-    const error = await failure(run('verify_connection', {}, credentialFor({ starttls: true })))
+    const error = await actionErrorOf(run('verify_connection', {}, credentialFor({ starttls: true })))
     expect(error.class).toBe('network_error')
     expect(error.retryable).toBe(false)
   })
 
   it('uses implicit TLS and refuses a certificate it cannot verify', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       run('verify_connection', {}, credentialFor({ host: 'localhost', port: implicitTlsPort, secure: true })),
     )
     expect(error.class).toBe('network_error')
@@ -482,7 +476,7 @@ describe('smtp.verify_connection', () => {
   })
 
   it('fails with network_error when the host name does not resolve', async () => {
-    const error = await failure(run('verify_connection', {}, credentialFor({ host: 'mail.invalid' })))
+    const error = await actionErrorOf(run('verify_connection', {}, credentialFor({ host: 'mail.invalid' })))
     expect(error.class).toBe('network_error')
   })
 
@@ -495,7 +489,7 @@ describe('smtp.verify_connection', () => {
         resolve()
       })
     })
-    const error = await failure(run('verify_connection', {}, credentialFor({ port })))
+    const error = await actionErrorOf(run('verify_connection', {}, credentialFor({ port })))
     expect(error.class).toBe('network_error')
     expect(error.requestSent).toBe(false)
   })
@@ -505,7 +499,7 @@ describe('the network rules', () => {
   it('refuses a loopback SMTP server unless private networks are allowed, without connecting', async () => {
     const spy = vi.spyOn(net.Socket.prototype, 'connect')
     try {
-      const error = await failure(
+      const error = await actionErrorOf(
         runAction(smtp, 'send_email', {
           input: { to: ['ada@example.com'], subject: 'Hi', text: 'x' },
           credential: credentialFor({ host: 'localhost' }),
@@ -521,7 +515,7 @@ describe('the network rules', () => {
   })
 
   it('refuses an IPv6 loopback literal', async () => {
-    const error = await failure(
+    const error = await actionErrorOf(
       runAction(smtp, 'verify_connection', { input: {}, credential: credentialFor({ host: '::1' }) }),
     )
     expect(error.class).toBe('permission_error')

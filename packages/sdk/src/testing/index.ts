@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import ipaddr from 'ipaddr.js'
+import { ActionError } from '../errors.js'
 
 /** A request the fake upstream received. */
 export interface RecordedRequest {
@@ -134,4 +135,24 @@ export function forbidNonLoopbackConnections(): () => void {
   return () => {
     if (descriptor !== undefined) Object.defineProperty(net, 'connect', descriptor)
   }
+}
+
+/**
+ * The `ActionError` a promise rejects with; fails (throws) when it resolves or rejects with
+ * anything else. For tests asserting an action's error class, retry time and suggestions.
+ *
+ * @example
+ * const error = await actionErrorOf(runAction(tool, 'get_issue', { input, credential, baseUrl }))
+ * expect(error.class).toBe('not_found')
+ */
+export async function actionErrorOf(promise: Promise<unknown>): Promise<ActionError> {
+  const outcome = await promise.then(
+    (value: unknown) => ({ resolved: true as const, value }),
+    (error: unknown) => ({ resolved: false as const, error }),
+  )
+  if (outcome.resolved) throw new Error('expected an ActionError, but the promise resolved')
+  if (!(outcome.error instanceof ActionError)) {
+    throw new Error(`expected an ActionError, got ${String(outcome.error)}`, { cause: outcome.error })
+  }
+  return outcome.error
 }
