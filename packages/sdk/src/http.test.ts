@@ -1,4 +1,5 @@
 import net from 'node:net'
+import tls from 'node:tls'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   AbortedError,
@@ -10,7 +11,7 @@ import {
   UpstreamHTTPError,
 } from './errors.js'
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, createHttpClient, urlPath } from './http.js'
-import type { HttpExchange } from './http.js'
+import type { HttpExchange, PreviewRequest } from './http.js'
 import { closeConnectionPools } from './network.js'
 import type { Resolver } from './network.js'
 import { forbidNonLoopbackConnections, startUpstream } from './testing/index.js'
@@ -640,5 +641,203 @@ describe('credential scope', () => {
       await home.close()
       await elsewhere.close()
     }
+  })
+})
+
+describe('the network rules refuse non-public addresses before any socket opens', () => {
+  // Names resolve through this injected table only; the system resolver is never asked.
+  const table: Record<string, string[]> = {
+    localhost: ['127.0.0.1', '::1'],
+    'intranet.example': ['10.20.30.40'],
+    'internal.example': ['10.1.2.3'],
+  }
+  const asked: string[] = []
+  const injected: Resolver = (hostname) => {
+    asked.push(hostname)
+    return Promise.resolve(
+      (table[hostname] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+    )
+  }
+
+  // Every way a TCP or TLS socket can be opened ends in Socket.prototype.connect; watch it (and the
+  // two usual doors to it) and tell where the sockets opened since went.
+  const watchSockets = () => {
+    const spies = [
+      vi.spyOn(net.Socket.prototype, 'connect'),
+      vi.spyOn(net, 'connect'),
+      vi.spyOn(tls, 'connect'),
+    ]
+    const [socket] = spies
+    return {
+      expectNone(): void {
+        for (const spy of spies) expect(spy).not.toHaveBeenCalled()
+      },
+      hosts: (): string[] =>
+        (socket?.mock.calls ?? []).map((call) => {
+          const [first] = call as unknown[]
+          // Node passes its normalized [options, callback] pair, or the options themselves.
+          const options = (Array.isArray(first) ? first[0] : first) as { host?: unknown } | undefined
+          return String(options?.host)
+        }),
+      tlsConnects: (): number => spies[2]?.mock.calls.length ?? 0,
+    }
+  }
+
+  afterEach(() => {
+    asked.length = 0
+  })
+
+  // The loopback targets use the upstream's port: were a socket opened, it would connect and count.
+  const refused: [title: string, url: string, reason: string, lookups: string[]][] = [
+    ['127.0.0.1', 'http://127.0.0.1:PORT/', 'loopback', []],
+    ['the name localhost', 'http://localhost:PORT/', 'loopback', ['localhost']],
+    ['an address in 10.0.0.0/8', 'http://10.0.0.1/', 'private', []],
+    ['the top of 10.0.0.0/8', 'https://10.255.255.254/', 'private', []],
+    [
+      'the cloud metadata address 169.254.169.254',
+      'http://169.254.169.254/latest/meta-data/',
+      'link-local',
+      [],
+    ],
+    ['::1', 'http://[::1]:PORT/', 'loopback', []],
+    [
+      'a name resolving to a private address',
+      'https://intranet.example/api',
+      'private',
+      ['intranet.example'],
+    ],
+  ]
+
+  it.each(refused)('refuses %s', async (_, target, reason, lookups) => {
+    const sockets = watchSockets()
+    const connectionsBefore = upstream.connections
+    const failure = await createHttpClient({ resolver: injected })
+      .get(target.replace('PORT', String(upstream.port)))
+      .catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(BlockedAddressError)
+    expect(failure).toMatchObject({ class: 'permission_error', reason, requestSent: false })
+    expect(asked).toEqual(lookups)
+    sockets.expectNone()
+    expect(upstream.connections).toBe(connectionsBefore)
+    expect(upstream.requests).toHaveLength(0)
+  })
+
+  it('refuses a redirect to a name resolving to a private address, having connected to loopback only', async () => {
+    const sockets = watchSockets()
+    // The redirecting upstream is on loopback, which this client is allowed to reach; 10.x is not.
+    const http = createHttpClient({ resolver: injected, allowedPrivateRanges: ['127.0.0.0/8'] })
+    const failure = await http
+      .get(`${upstream.url}/redirect/302?to=${encodeURIComponent('http://internal.example/admin')}`)
+      .catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(BlockedAddressError)
+    expect(failure).toMatchObject({
+      class: 'permission_error',
+      requestSent: false,
+      hostname: 'internal.example',
+      address: '10.1.2.3',
+      reason: 'private',
+    })
+    expect(asked).toEqual(['internal.example'])
+    expect(upstream.requests.map((request) => request.url)).toEqual([
+      `/redirect/302?to=${encodeURIComponent('http://internal.example/admin')}`,
+    ])
+    // At most the one connection to the redirecting upstream (a pooled one may be reused).
+    expect(sockets.hosts().length).toBeLessThanOrEqual(1)
+    expect(sockets.hosts().every((host) => host === '127.0.0.1')).toBe(true)
+    expect(sockets.tlsConnects()).toBe(0)
+  })
+
+  it('lets a loopback call through with the private-network override', async () => {
+    const sockets = watchSockets()
+    const http = createHttpClient({ resolver: injected, allowPrivateNetwork: true })
+    const named = await http.get<Echo>(`http://localhost:${upstream.port}/through`)
+    expect(named.json.url).toBe('/through')
+    expect(asked).toEqual(['localhost'])
+    const literal = await http.get<Echo>(`${upstream.url}/literal`)
+    expect(literal.json.url).toBe('/literal')
+    expect(sockets.hosts().length).toBeGreaterThan(0)
+    expect(sockets.hosts().every((host) => host === '127.0.0.1')).toBe(true)
+  })
+})
+
+describe('capturing instead of sending (dry runs)', () => {
+  class Captured extends Error {
+    constructor(readonly request: PreviewRequest) {
+      super('captured')
+    }
+  }
+  const capture = (request: PreviewRequest): never => {
+    throw new Captured(request)
+  }
+
+  it('hands over the first request as it would be sent, and sends nothing', async () => {
+    const connect = vi.spyOn(net, 'connect')
+    const lookups = vi.fn<Resolver>()
+    const http = createHttpClient({
+      baseUrl: 'https://api.example.com/v2',
+      resolver: lookups,
+      capture,
+      authorize: (request) => {
+        request.headers.authorization = 'Bearer t0k'
+        request.url.searchParams.set('key', 'k3y')
+      },
+    })
+    const failure = await http
+      .post('/items', { query: { page: 2 }, body: new Uint8Array([104, 105]), headers: { 'X-Trace': 'a' } })
+      .catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(Captured)
+    expect((failure as Captured).request).toEqual({
+      method: 'POST',
+      url: 'https://api.example.com/v2/items?page=2&key=k3y',
+      headers: { authorization: 'Bearer t0k', 'user-agent': DEFAULT_USER_AGENT, 'x-trace': 'a' },
+      body: 'hi',
+    })
+    const other = await http.get('https://elsewhere.example/x').catch((error: unknown) => error)
+    expect((other as Captured).request.headers.authorization).toBeUndefined()
+    expect(connect).not.toHaveBeenCalled()
+    expect(lookups).not.toHaveBeenCalled()
+  })
+
+  it('stops the call even when the capture returns, and reports a failing credential as usual', async () => {
+    const connect = vi.spyOn(net, 'connect')
+    const careless = createHttpClient({
+      baseUrl: upstream.url,
+      allowPrivateNetwork: true,
+      capture: (() => undefined) as unknown as (request: PreviewRequest) => never,
+    })
+    await expect(careless.get('/x')).rejects.toMatchObject({ class: 'internal_error', requestSent: false })
+    const broken = createHttpClient({
+      baseUrl: upstream.url,
+      allowPrivateNetwork: true,
+      capture,
+      authorize: () => {
+        throw new TypeError('secrets missing')
+      },
+    })
+    await expect(broken.get('/x')).rejects.toMatchObject({
+      class: 'internal_error',
+      message: expect.stringContaining('secrets missing') as string,
+    })
+    expect(connect).not.toHaveBeenCalled()
+    expect(upstream.requests).toHaveLength(0)
+  })
+})
+
+describe('beforeConnect', () => {
+  it('is asked before every hop and can refuse one', async () => {
+    const hosts: string[] = []
+    const http = open({
+      beforeConnect: (host) => {
+        hosts.push(host)
+        if (host === 'internal.example') throw new ActionError('permission_error', `not ${host}`)
+      },
+    })
+    await expect(
+      http.get(`/redirect/302?to=${encodeURIComponent('http://internal.example/')}`),
+    ).rejects.toThrow('not internal.example')
+    expect(hosts).toEqual(['127.0.0.1', 'internal.example'])
+    expect(resolved).not.toContain('internal.example')
+    await expect(open({ beforeConnect: (host) => hosts.push(host) }).get('http://[::1]:1/')).rejects.toThrow()
+    expect(hosts.at(-1)).toBe('::1')
   })
 })

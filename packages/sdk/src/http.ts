@@ -90,6 +90,19 @@ export interface HttpExchange {
   redirects: number
 }
 
+/**
+ * A request as a dry run shows it: what would have been sent, after the credential was applied.
+ * `body` is the encoded body as text (bytes decoded as UTF-8), `undefined` when there is none.
+ */
+export interface PreviewRequest {
+  method: string
+  /** The full URL, query included. */
+  url: string
+  /** Names in lower case. */
+  headers: Record<string, string>
+  body?: string | undefined
+}
+
 /** How a client is set up; an action's context gets one built by the runner. */
 export interface HttpClientOptions extends NetworkPolicy {
   /** Relative paths are joined to it. */
@@ -110,6 +123,12 @@ export interface HttpClientOptions extends NetworkPolicy {
   tracestate?: string
   userAgent?: string
   onExchange?: (exchange: HttpExchange) => void
+  /**
+   * Turns the client into a recorder for a dry run: each call hands its first request, built exactly
+   * as it would be sent (credential applied), to `capture` instead of sending it, and rejects with what
+   * `capture` throws. Nothing is resolved and no connection is opened. `previewAction` uses it.
+   */
+  capture?: (request: PreviewRequest) => never
 }
 
 /** The default response size limit: 10 MB. */
@@ -274,11 +293,16 @@ async function send<T>(options: HttpClientOptions, call: HttpRequestOptions): Pr
     setDefault('tracestate', options.tracestate)
   }
 
+  if (options.capture !== undefined) {
+    captureFirst(options.capture, options.authorize, { method, url, headers, body, credentialOrigin })
+  }
+
   const maxBytes = call.maxResponseBytes ?? options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const maxRedirects = options.maxRedirects ?? MAX_REDIRECTS
   const limit = cancellation(options.signal, call.timeoutMs)
   try {
     for (;;) {
+      options.beforeConnect?.(url.hostname.replace(/^\[(.*)\]$/, '$1'))
       checkLiteralAddress(url, options)
       const outgoing: OutgoingRequest = { method, url: new URL(url), headers: { ...headers } }
       if (url.origin === credentialOrigin) options.authorize?.(outgoing)
@@ -327,6 +351,36 @@ async function send<T>(options: HttpClientOptions, call: HttpRequestOptions): Pr
   } finally {
     limit.release()
   }
+}
+
+// The request the loop below would send first, handed over instead of sent. `capture` must throw;
+// should it return, the call still stops here.
+function captureFirst(
+  capture: (request: PreviewRequest) => never,
+  authorize: HttpClientOptions['authorize'],
+  first: {
+    method: string
+    url: URL
+    headers: Record<string, string>
+    body: string | Uint8Array | undefined
+    credentialOrigin: string
+  },
+): never {
+  const outgoing: OutgoingRequest = {
+    method: first.method,
+    url: new URL(first.url),
+    headers: { ...first.headers },
+  }
+  try {
+    if (first.url.origin === first.credentialOrigin) authorize?.(outgoing)
+  } catch (error) {
+    throw toActionError(error)
+  }
+  const body = first.body instanceof Uint8Array ? new TextDecoder().decode(first.body) : first.body
+  capture({ method: outgoing.method, url: outgoing.url.href, headers: outgoing.headers, body })
+  throw new ActionError('internal_error', 'A dry run recorded a request but did not stop it', {
+    requestSent: false,
+  })
 }
 
 function resolveLocation(location: string, base: URL): URL {

@@ -16,6 +16,7 @@ export {
   defineTool,
   findAction,
   isAction,
+  isIdempotent,
   isTool,
 } from './tool.js'
 export type {
@@ -26,6 +27,7 @@ export type {
   ActionLog,
   CredentialView,
   HealthCheckOutcome,
+  IdempotenceTest,
   LogFields,
   RateLimitDeclaration,
   RateLimitScope,
@@ -56,12 +58,16 @@ export type {
 
 export {
   ANY_SEGMENT,
+  MASKED,
+  MIN_MASKED_LENGTH,
   REDACTED,
   SECRET_KEYWORD,
   Secret,
   isSecret,
+  maskSecrets,
   redactSecrets,
   secretPaths,
+  secretValues,
 } from './secrets.js'
 export type { TSecret } from './secrets.js'
 
@@ -84,6 +90,7 @@ export type {
   HttpMethod,
   HttpRequestOptions,
   HttpResponse,
+  PreviewRequest,
   QueryValue,
 } from './http.js'
 
@@ -100,8 +107,14 @@ export {
 } from './network.js'
 export type { NetworkPolicy, ResolvedAddress, Resolver } from './network.js'
 
-export { runAction, runHealthCheck } from './runner.js'
-export type { HealthCheckResult, RunActionOptions, RunContextOptions, RunResult } from './runner.js'
+export { PREVIEW_BODY_BYTES, previewAction, runAction, runHealthCheck } from './runner.js'
+export type {
+  ActionPreview,
+  HealthCheckResult,
+  RunActionOptions,
+  RunContextOptions,
+  RunResult,
+} from './runner.js'
 
 export {
   AbortedError,

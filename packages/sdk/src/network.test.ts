@@ -133,6 +133,27 @@ describe('resolveAllowedAddresses', () => {
     })
   })
 
+  it('asks beforeConnect first, so a refusal resolves nothing', async () => {
+    const resolver = vi.fn<Resolver>()
+    const refuse = (host: string): never => {
+      throw new BlockedAddressError(host, host, 'refused by the test')
+    }
+    await expect(
+      resolveAllowedAddresses('[2606:4700::1]', { resolver, beforeConnect: refuse }),
+    ).rejects.toMatchObject({ hostname: '2606:4700::1' })
+    await expect(
+      connectableAddresses('db.example', { resolver, beforeConnect: refuse }),
+    ).rejects.toBeInstanceOf(BlockedAddressError)
+    expect(resolver).not.toHaveBeenCalled()
+    const seen: string[] = []
+    const allowed = await resolveAllowedAddresses('public.example', {
+      resolver: table({ 'public.example': ['93.184.215.14'] }),
+      beforeConnect: (host) => seen.push(host),
+    })
+    expect(allowed).toHaveLength(1)
+    expect(seen).toEqual(['public.example'])
+  })
+
   it('uses the system resolver by default', async () => {
     // localhost resolves from the hosts file, without a DNS query.
     const addresses = await systemResolver('localhost')

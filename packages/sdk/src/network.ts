@@ -31,6 +31,13 @@ export interface NetworkPolicy {
   allowedPrivateRanges?: readonly string[]
   /** Defaults to the operating system's resolver, {@link systemResolver}. */
   resolver?: Resolver
+  /**
+   * Called with the host name before it is resolved or connected to; what it throws refuses the
+   * connection. Honoured by {@link resolveAllowedAddresses} (so by {@link connectableAddresses} and
+   * {@link guardedConnector}) and by the HTTP client before every hop; the shared pools of
+   * {@link dispatcherFor} do not keep it. A dry run uses it to stop an action before it opens anything.
+   */
+  beforeConnect?: (hostname: string) => void
 }
 
 /**
@@ -89,6 +96,7 @@ export async function resolveAllowedAddresses(
   policy: NetworkPolicy = {},
 ): Promise<ResolvedAddress[]> {
   const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname
+  policy.beforeConnect?.(host)
   const family = isIP(host)
   const addresses =
     family === 0 ? [...(await (policy.resolver ?? systemResolver)(host))] : [{ address: host, family }]

@@ -1,11 +1,14 @@
+import net from 'node:net'
 import { Type } from 'typebox'
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
+import type { MockInstance } from 'vitest'
 import { auth } from './auth.js'
 import { AbortedError, ActionError, TimeoutError, UpstreamHTTPError, ValidationError } from './errors.js'
 import type { HttpExchange } from './http.js'
 import { urlPath } from './http.js'
-import { closeConnectionPools } from './network.js'
-import { runAction, runHealthCheck } from './runner.js'
+import { closeConnectionPools, connectableAddresses } from './network.js'
+import type { Resolver } from './network.js'
+import { PREVIEW_BODY_BYTES, previewAction, runAction, runHealthCheck } from './runner.js'
 import { Secret, redactSecrets } from './secrets.js'
 import { forbidNonLoopbackConnections, startUpstream } from './testing/index.js'
 import type { RecordedRequest, Upstream } from './testing/index.js'
@@ -153,6 +156,7 @@ afterAll(async () => {
 
 afterEach(() => {
   upstream.requests.length = 0
+  vi.restoreAllMocks()
 })
 
 const bearer = { authMethod: 'bearer', secrets: { token: 'good' } }
@@ -522,5 +526,340 @@ describe('secret inputs', () => {
     expect(output.sent).toBe(true)
     expect(upstream.requests[0]?.json).toEqual(input)
     expect(redactSecrets(send.input, input)).toEqual({ to: 'ada@example.com', password: '[REDACTED]' })
+  })
+})
+
+describe('previewAction', () => {
+  // Every preview below also proves that nothing left the process: no socket, no lookup, no request.
+  let connect: MockInstance<typeof net.connect>
+  let connectionsBefore: number
+  const resolver = vi.fn<Resolver>(() => Promise.resolve([{ address: '127.0.0.1', family: 4 }]))
+  beforeEach(() => {
+    connect = vi.spyOn(net, 'connect')
+    connectionsBefore = upstream.connections
+    resolver.mockClear()
+  })
+  afterEach(() => {
+    expect(connect).not.toHaveBeenCalled()
+    expect(resolver).not.toHaveBeenCalled()
+    expect(upstream.connections).toBe(connectionsBefore)
+    expect(upstream.requests).toHaveLength(0)
+  })
+  // The upstream is on loopback and private networks are allowed, so a real send would reach it.
+  const reachable = () => ({ baseUrl: upstream.url, allowPrivateNetwork: true, resolver })
+
+  it('returns the request the action would send, credential applied and masked, without sending it', async () => {
+    const preview = await previewAction(tracker, 'create_issue', {
+      input: { project: 'site', title: 'Broken link' },
+      credential: { authMethod: 'bearer', secrets: { token: 'ghp_live_secret' } },
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      ...reachable(),
+    })
+    expect(preview).toEqual({
+      requests: [
+        {
+          method: 'POST',
+          url: `${upstream.url}/projects/site/issues`,
+          headers: {
+            authorization: 'Bearer ****',
+            'content-type': 'application/json',
+            'user-agent': 'Toolplane',
+            traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+          },
+          body: '{"title":"Broken link","labels":[]}',
+        },
+      ],
+    })
+    expect(JSON.stringify(preview)).not.toContain('ghp_live_secret')
+  })
+
+  it('resolves no name: the tool base URL is shown as it is', async () => {
+    const preview = await previewAction(tracker, 'get_issue', {
+      input: { project: 'site', number: 7 },
+      credential: bearer,
+      resolver,
+    })
+    expect(preview.requests[0]).toMatchObject({
+      method: 'GET',
+      url: 'https://tracker.invalid/projects/site/issues/7',
+    })
+    expect(preview.requests[0]?.body).toBeUndefined()
+  })
+
+  const masked: [string, Record<string, unknown>, Record<string, string>, string?][] = [
+    ['api_key', { value: 'k3y-value' }, { 'x-api-key': '****' }],
+    ['query_key', { value: 'k3y-value' }, {}, '/whoami?api_key=****'],
+    ['named_key', { headerName: 'X-Custom-Auth', value: 'k3y-value' }, { 'x-custom-auth': '****' }],
+    ['basic', { username: 'ada', password: 'lovelace' }, { authorization: 'Basic ****' }],
+    ['oauth2', { accessToken: 'at-12345', tokenType: 'bearer' }, { authorization: 'Bearer ****' }],
+    // Headers the credential set are masked whole, even when derived from a secret (a signature).
+    ['signed', { keyId: 'k1', secret: 'shh' }, { 'x-key-id': '****', 'x-signature': '****' }],
+  ]
+
+  it.each(masked)('masks a %s credential', async (authMethod, secrets, headers, path = '/whoami') => {
+    const preview = await previewAction(tracker, 'whoami', {
+      input: {},
+      credential: { authMethod, secrets },
+      ...reachable(),
+    })
+    const [request] = preview.requests
+    expect(request?.url).toBe(`${upstream.url}${path}`)
+    expect(request?.headers).toMatchObject(headers)
+    const shown = JSON.stringify(preview)
+    for (const value of Object.values(secrets)) {
+      if (typeof value === 'string' && value.length >= 4) expect(shown).not.toContain(value)
+    }
+    expect(shown).not.toContain(Buffer.from('ada:lovelace').toString('base64'))
+  })
+
+  // An action that handles the credential itself, the way a token exchange or a login does.
+  const login = defineAction({
+    name: 'login',
+    title: 'Log in',
+    description: '',
+    input: Type.Object({
+      user: Type.String(),
+      otp: Secret(Type.String()),
+      cookie: Type.Optional(Type.String()),
+      proxy: Type.Optional(Type.String()),
+    }),
+    output: Type.Object({}),
+    async run({ http, input, credential }) {
+      const password = String(credential.secrets.password)
+      await http.post(urlPath`/login/${password}`, {
+        query: { p: password, keep: 'yes' },
+        headers: {
+          cookie: input.cookie,
+          'proxy-authorization': input.proxy ?? password,
+          'x-echo': `pw=${password}`,
+        },
+        json: { user: input.user, password, otp: input.otp },
+      })
+      return {}
+    },
+  })
+  const portal = defineTool({
+    slug: 'portal',
+    name: 'Portal',
+    description: '',
+    version: '1.0.0',
+    categories: [],
+    authMethods: [auth.basic()],
+    actions: [login],
+  })
+
+  it('masks secrets wherever the action put them: path, query, headers, body, and secret inputs', async () => {
+    const password = 'p@ss word/+1'
+    const preview = await previewAction(portal, 'login', {
+      input: { user: 'ada', otp: '918273', cookie: 'session=abc123; theme=dark' },
+      credential: { authMethod: 'basic', secrets: { username: 'ada', password } },
+      ...reachable(),
+    })
+    const [request] = preview.requests
+    expect(request?.url).toBe(`${upstream.url}/login/****?p=****&keep=yes`)
+    expect(request?.headers).toMatchObject({
+      authorization: 'Basic ****',
+      'proxy-authorization': '****',
+      cookie: 'session=****; theme=****',
+      'x-echo': 'pw=****',
+    })
+    expect(request?.body).toBe('{"user":"ada","password":"****","otp":"****"}')
+    expect(JSON.stringify(preview)).not.toMatch(/p@ss|918273|abc123/)
+    const proxied = await previewAction(portal, 'login', {
+      input: { user: 'ada', otp: '918273', proxy: 'Digest username="ada", response="6629fae4"' },
+      credential: { authMethod: 'basic', secrets: { username: 'ada', password } },
+      ...reachable(),
+    })
+    expect(proxied.requests[0]?.headers['proxy-authorization']).toBe('Digest ****')
+    expect(proxied.requests[0]?.headers.cookie).toBeUndefined()
+  })
+
+  it('shows the first 64 KB of a large body, masked before it is cut', async () => {
+    const upload = defineAction({
+      name: 'upload',
+      title: 'Upload',
+      description: '',
+      input: Type.Object({ size: Type.Integer(), lead: Type.String({ default: '' }) }),
+      output: Type.Object({}),
+      async run({ http, input, credential }) {
+        // A secret straddling the cut must not show its first characters.
+        const filler = 'é'.repeat((PREVIEW_BODY_BYTES - 4) / 2)
+        await http.put('/files', {
+          body: `${input.lead}${filler}${String(credential.secrets.token)}${'x'.repeat(input.size)}`,
+        })
+        return {}
+      },
+    })
+    const store = defineTool({ ...portal, slug: 'store', authMethods: [auth.bearer()], actions: [upload] })
+    const preview = await previewAction(store, 'upload', {
+      input: { size: 10 },
+      credential: { authMethod: 'bearer', secrets: { token: 'tok-abcdefgh' } },
+      ...reachable(),
+    })
+    const body = preview.requests[0]?.body ?? ''
+    expect(Buffer.byteLength(body)).toBe(PREVIEW_BODY_BYTES)
+    expect(body.endsWith('é****')).toBe(true)
+    expect(body).not.toContain('tok-')
+    expect(preview.note).toBe(
+      `The body is ${PREVIEW_BODY_BYTES + 10} bytes; the preview shows the first ${PREVIEW_BODY_BYTES}`,
+    )
+    // One ASCII byte shifts the two-byte characters so that the limit cuts the last one in half.
+    const odd = await previewAction(store, 'upload', {
+      input: { size: 0, lead: 'a' },
+      credential: { authMethod: 'bearer', secrets: { token: 'éé' } },
+      ...reachable(),
+    })
+    const oddBody = odd.requests[0]?.body ?? ''
+    expect(Buffer.byteLength(oddBody)).toBe(PREVIEW_BODY_BYTES - 1)
+    expect(oddBody.endsWith('éé')).toBe(true)
+    expect(oddBody).not.toContain('\uFFFD')
+  })
+
+  it('shows only the first request, and stops an action that swallows the stop', async () => {
+    let signalAborted: boolean | undefined
+    const chatty = defineAction({
+      name: 'chatty',
+      title: 'Chatty',
+      description: '',
+      input: Type.Object({}),
+      output: Type.Object({}),
+      async run({ http, signal }) {
+        for (const path of ['/first', '/second']) {
+          await http.get(path).catch(() => undefined)
+        }
+        signalAborted = signal.aborted
+        return {}
+      },
+    })
+    const tool = defineTool({ ...portal, slug: 'chatter', authMethods: [auth.none()], actions: [chatty] })
+    const preview = await previewAction(tool, 'chatty', { input: {}, ...reachable() })
+    expect(preview.requests.map((request) => request.url)).toEqual([`${upstream.url}/first`])
+    await vi.waitFor(() => {
+      expect(signalAborted).toBe(true)
+    })
+  })
+
+  it('gives no credential to a first request for another origin', async () => {
+    const away = defineAction({
+      name: 'away',
+      title: 'Away',
+      description: '',
+      input: Type.Object({}),
+      output: Type.Object({}),
+      async run({ http }) {
+        await http.get('https://elsewhere.invalid/x')
+        return {}
+      },
+    })
+    const tool = defineTool({ ...tracker, slug: 'away', actions: [away] })
+    const preview = await previewAction(tool, 'away', { input: {}, credential: bearer, ...reachable() })
+    expect(preview.requests[0]?.headers.authorization).toBeUndefined()
+  })
+
+  it('says there is nothing to preview for an action that makes no HTTP request', async () => {
+    let connected = 0
+    const query = defineAction({
+      name: 'query',
+      title: 'Query',
+      description: '',
+      input: Type.Object({ host: Type.String() }),
+      output: Type.Object({}),
+      async run({ network, input }) {
+        // As the postgres and smtp plugins connect: through connectableAddresses, never directly.
+        await connectableAddresses(input.host, network)
+        connected += 1
+        return {}
+      },
+    })
+    const pure = defineAction({
+      name: 'pure',
+      title: 'Pure',
+      description: '',
+      input: Type.Object({}),
+      output: Type.Object({}),
+      run: () => Promise.resolve({}),
+    })
+    const database = defineTool({
+      ...portal,
+      slug: 'database',
+      authMethods: [auth.none()],
+      actions: [query, pure],
+    })
+    for (const host of ['db.example', '93.184.216.34']) {
+      await expect(previewAction(database, 'query', { input: { host }, resolver })).resolves.toEqual({
+        requests: [],
+        note: 'database.query does not make HTTP requests, so there is nothing to preview',
+      })
+    }
+    expect(connected).toBe(0)
+    await expect(previewAction(database, 'pure', { input: {} })).resolves.toEqual({
+      requests: [],
+      note: 'database.pure does not make HTTP requests, so there is nothing to preview',
+    })
+  })
+
+  it('still returns the preview when the action wraps the stop in an error of its own', async () => {
+    const wrapping = defineAction({
+      name: 'wrapping',
+      title: 'Wrapping',
+      description: '',
+      input: Type.Object({}),
+      output: Type.Object({}),
+      async run({ http }) {
+        try {
+          await http.get('/x')
+        } catch (error) {
+          throw new ActionError('upstream_error', 'wrapped', { cause: error })
+        }
+        return {}
+      },
+    })
+    const tool = defineTool({ ...portal, slug: 'wrapper', authMethods: [auth.none()], actions: [wrapping] })
+    const preview = await previewAction(tool, 'wrapping', { input: {}, ...reachable() })
+    expect(preview.requests).toHaveLength(1)
+  })
+
+  it('throws what runAction would throw before any request', async () => {
+    const invalid = await previewAction(tracker, 'create_issue', {
+      input: { project: '' },
+      credential: bearer,
+      ...reachable(),
+    }).catch((error: unknown) => error)
+    expect(invalid).toBeInstanceOf(ValidationError)
+    expect(invalid).toMatchObject({ target: 'input', class: 'validation_error' })
+    await expect(
+      previewAction(tracker, 'nothing' as 'whoami', { input: {}, credential: bearer, ...reachable() }),
+    ).rejects.toThrow('has no action "nothing"')
+    const needsOne = defineTool({ ...tracker, slug: 'needs_one', authMethods: [auth.bearer()] })
+    await expect(previewAction(needsOne, 'whoami', { input: {}, ...reachable() })).rejects.toMatchObject({
+      class: 'auth_error',
+    })
+    const checking = defineAction({
+      name: 'checking',
+      title: 'Checking',
+      description: '',
+      input: Type.Object({}),
+      output: Type.Object({}),
+      run: () => Promise.reject<Record<string, never>>(new ActionError('conflict', 'Already exists')),
+    })
+    const tool = defineTool({ ...portal, slug: 'checker', authMethods: [auth.none()], actions: [checking] })
+    await expect(previewAction(tool, 'checking', { input: {} })).rejects.toMatchObject({ class: 'conflict' })
+  })
+
+  it('honours the time limit and the caller cancellation', async () => {
+    const stuck = defineAction({
+      name: 'stuck',
+      title: 'Stuck',
+      description: '',
+      input: Type.Object({}),
+      output: Type.Object({}),
+      timeoutMs: 50,
+      run: () => new Promise<Record<string, never>>(() => undefined),
+    })
+    const tool = defineTool({ ...portal, slug: 'stuck', authMethods: [auth.none()], actions: [stuck] })
+    await expect(previewAction(tool, 'stuck', { input: {} })).rejects.toBeInstanceOf(TimeoutError)
+    await expect(
+      previewAction(tool, 'stuck', { input: {}, signal: AbortSignal.abort() }),
+    ).rejects.toBeInstanceOf(AbortedError)
   })
 })

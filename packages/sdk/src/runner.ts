@@ -5,16 +5,17 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { Static } from 'typebox'
-import type { AuthMethod } from './auth.js'
+import type { AuthMethod, OutgoingRequest } from './auth.js'
 import type { NetworkPolicy } from './network.js'
 import { checkSecrets } from './auth.js'
 import { AbortedError, ActionError, TimeoutError, ValidationError, toActionError } from './errors.js'
 import type { ErrorClass } from './errors.js'
 import { createHttpClient } from './http.js'
-import type { HttpExchange } from './http.js'
+import type { HttpExchange, PreviewRequest } from './http.js'
 import type { Resolver } from './network.js'
+import { MASKED, maskSecrets, secretValues } from './secrets.js'
 import { DEFAULT_TIMEOUT_MS } from './tool.js'
-import type { ActionLog, CredentialView, Tool, ToolContext } from './tool.js'
+import type { Action, ActionLog, CredentialView, Tool, ToolContext } from './tool.js'
 import { validate } from './validation.js'
 
 /** What both runners take. */
@@ -71,18 +72,13 @@ export async function runAction<T extends Tool, N extends T['actions'][number]['
   options: RunActionOptions,
 ): Promise<RunResult<Static<ActionOf<T, N>['output']>>> {
   const started = performance.now()
-  const action = tool.actions.find((candidate) => candidate.name === actionName)
-  if (action === undefined) {
-    throw new ActionError('validation_error', `Tool "${tool.slug}" has no action "${actionName}"`)
-  }
-  const input = validate(action.input, options.input)
-  if (!input.ok) throw new ValidationError('input', input.errors, `input for ${tool.slug}.${action.name}`)
+  const { action, input } = actionWithInput(tool, actionName, options.input)
   const timeoutMs = options.timeoutMs ?? action.timeoutMs
   const output = await withinLimits(
     options.signal,
     timeoutMs,
     `${tool.slug}.${action.name}`,
-    async (signal) => action.run({ ...context(tool, options, signal), input: input.value }),
+    async (signal) => action.run({ ...context(tool, options, signal), input }),
   )
   const checked = validate(action.output, output)
   if (!checked.ok) {
@@ -92,6 +88,93 @@ export async function runAction<T extends Tool, N extends T['actions'][number]['
     output: checked.value as Static<ActionOf<T, N>['output']>,
     durationMs: performance.now() - started,
   }
+}
+
+/** What `previewAction` returns. */
+export interface ActionPreview {
+  /**
+   * The first request the action would send, secrets masked; empty when it sends none over HTTP. Only
+   * the first: what an action does next (another call, a redirect) depends on a response there is not.
+   */
+  requests: PreviewRequest[]
+  /** Why there is nothing to show, or what the preview left out. */
+  note?: string
+}
+
+/** The part of a request body a preview shows: 64 KB. */
+export const PREVIEW_BODY_BYTES = 64 * 1024
+
+// Header values that are a credential whatever set them; the scheme stays readable.
+const authorizationHeaders: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization'])
+// An auth-scheme is a token (RFC 9110 §11.1) followed by its credentials.
+const authScheme = /^([A-Za-z][\w!#$%&'+.^`|~-]*) +\S/
+
+// Thrown into the action where it would have sent something. previewAction knows it stopped the run
+// from its own record of what was captured, so the action catching or wrapping this changes nothing.
+class DryRunStop extends ActionError {
+  override name = 'DryRunStop'
+
+  constructor() {
+    super('cancelled', 'A dry run stops before anything is sent', { requestSent: false, retryable: false })
+  }
+}
+
+/**
+ * A dry run: validates the input (throwing a `ValidationError` like `runAction`), builds the same
+ * context with the same credential, and runs the action until it would send its first HTTP request —
+ * which is returned instead of sent, with every credential secret and secret input masked (`****`;
+ * `authorization` keeps its scheme, `Bearer ****`). Nothing is resolved and no connection is opened:
+ * an action that connects without HTTP (a database, SMTP) is stopped before it does and previews as
+ * `requests: []` with a note. Anything the action throws before that is thrown as `runAction` would.
+ *
+ * @example
+ * const { requests } = await previewAction(http, 'request', {
+ *   input: { method: 'POST', url: 'https://api.example.com/v1/contacts', body: { name: 'Ada' } },
+ *   credential: { authMethod: 'bearer', secrets: { token: 'ghp_live_token' } },
+ * })
+ * requests[0].headers.authorization // 'Bearer ****'
+ */
+export async function previewAction<T extends Tool>(
+  tool: T,
+  actionName: T['actions'][number]['name'],
+  options: RunActionOptions,
+): Promise<ActionPreview> {
+  const { action, input } = actionWithInput(tool, actionName, options.input)
+  const what = `${tool.slug}.${action.name}`
+  const stop = new AbortController()
+  const stopped: { request: PreviewRequest | undefined; connecting: boolean } = {
+    request: undefined,
+    connecting: false,
+  }
+  const dryRun: DryRun = {
+    credentialHeaders: new Set(),
+    credentialParams: new Set(),
+    capture(request) {
+      stopped.request ??= request
+      stop.abort()
+      throw new DryRunStop()
+    },
+    beforeConnect() {
+      stopped.connecting = true
+      stop.abort()
+      throw new DryRunStop()
+    },
+  }
+  // Aborting the run's signal as well stops an action that catches DryRunStop and carries on.
+  const outer = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
+  try {
+    await withinLimits(outer, options.timeoutMs ?? action.timeoutMs, what, async (signal) =>
+      action.run({ ...context(tool, options, signal, dryRun), input }),
+    )
+  } catch (error) {
+    if (stopped.request === undefined && !stopped.connecting) throw error
+  }
+  if (stopped.request === undefined) {
+    return { requests: [], note: `${what} does not make HTTP requests, so there is nothing to preview` }
+  }
+  const secrets = [options.credential?.secrets, secretValues(action.input, input)]
+  const { request, note } = masked(stopped.request, secrets, dryRun)
+  return note === undefined ? { requests: [request] } : { requests: [request], note }
 }
 
 /** What `runHealthCheck` returns; a failed check is a result, not an exception. */
@@ -166,15 +249,36 @@ const silentLog: ActionLog = {
   },
 }
 
-function context(tool: Tool, options: RunContextOptions, signal: AbortSignal): ToolContext {
+function actionWithInput(tool: Tool, actionName: string, given: unknown): { action: Action; input: unknown } {
+  const action = tool.actions.find((candidate) => candidate.name === actionName)
+  if (action === undefined) {
+    throw new ActionError('validation_error', `Tool "${tool.slug}" has no action "${actionName}"`)
+  }
+  const input = validate(action.input, given)
+  if (!input.ok) throw new ValidationError('input', input.errors, `input for ${tool.slug}.${action.name}`)
+  return { action, input: input.value }
+}
+
+// How a dry run's context differs: the client captures instead of sending, other connections stop
+// before they resolve anything, and what the credential put on the request is noted for masking.
+interface DryRun {
+  capture: (request: PreviewRequest) => never
+  beforeConnect: (hostname: string) => never
+  credentialHeaders: Set<string>
+  credentialParams: Set<string>
+}
+
+function context(tool: Tool, options: RunContextOptions, signal: AbortSignal, dryRun?: DryRun): ToolContext {
   const { method, credential } = credentialFor(tool, options.credential)
   const baseUrl = options.baseUrl ?? tool.baseUrl
+  // The secrets were checked against the method's fields when the credential was picked.
+  const apply = (request: OutgoingRequest): void => {
+    method.apply(request, credential.secrets)
+  }
   const http = createHttpClient({
     baseUrl,
-    // The secrets were checked against the method's fields when the credential was picked.
-    authorize: (request) => {
-      method.apply(request, credential.secrets)
-    },
+    authorize: dryRun === undefined ? apply : noting(apply, dryRun),
+    ...(dryRun === undefined ? {} : { capture: dryRun.capture }),
     signal,
     allowPrivateNetwork: options.allowPrivateNetwork,
     allowedPrivateRanges: options.allowedPrivateRanges,
@@ -193,8 +297,82 @@ function context(tool: Tool, options: RunContextOptions, signal: AbortSignal): T
       ? {}
       : { allowedPrivateRanges: options.allowedPrivateRanges }),
     ...(options.resolver === undefined ? {} : { resolver: options.resolver }),
+    ...(dryRun === undefined ? {} : { beforeConnect: dryRun.beforeConnect }),
   }
   return { credential, http, signal, baseUrl, log: options.log ?? silentLog, network }
+}
+
+// Applies the credential and notes which headers and query parameters it set or changed: those are
+// masked whole in a preview, even when they carry something derived from a secret (a signature).
+function noting(apply: (request: OutgoingRequest) => void, dryRun: DryRun) {
+  return (request: OutgoingRequest): void => {
+    const headers = { ...request.headers }
+    const query = new URLSearchParams(request.url.search)
+    apply(request)
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (headers[name] !== value) dryRun.credentialHeaders.add(name)
+    }
+    for (const name of new Set(request.url.searchParams.keys())) {
+      const before = query.getAll(name)
+      const after = request.url.searchParams.getAll(name)
+      if (before.length !== after.length || before.some((value, index) => value !== after[index])) {
+        dryRun.credentialParams.add(name)
+      }
+    }
+  }
+}
+
+function masked(
+  captured: PreviewRequest,
+  secrets: unknown,
+  dryRun: DryRun,
+): { request: PreviewRequest; note?: string } {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(captured.headers)) {
+    if (authorizationHeaders.has(name)) {
+      // Masking the secrets first means a value that is one (`p@ss word`) cannot show a "scheme".
+      const scheme = authScheme.exec(maskSecrets(value, secrets))?.[1]
+      headers[name] = scheme === undefined ? MASKED : `${scheme} ${MASKED}`
+    } else if (name === 'cookie') {
+      headers[name] = value
+        .split(';')
+        .map((pair) => `${pair.replace(/=[\s\S]*$/, '').trim()}=${MASKED}`)
+        .join('; ')
+    } else {
+      headers[name] = dryRun.credentialHeaders.has(name) ? MASKED : maskSecrets(value, secrets)
+    }
+  }
+  const request: PreviewRequest = {
+    method: captured.method,
+    url: maskSecrets(maskedQuery(captured.url, dryRun.credentialParams), secrets),
+    headers,
+  }
+  if (captured.body === undefined) return { request }
+  const body = maskSecrets(captured.body, secrets)
+  const bytes = Buffer.from(body, 'utf8')
+  if (bytes.length <= PREVIEW_BODY_BYTES) return { request: { ...request, body } }
+  // `stream` keeps a character cut in half at the limit out, instead of decoding it as U+FFFD.
+  const shown = new TextDecoder().decode(bytes.subarray(0, PREVIEW_BODY_BYTES), { stream: true })
+  return {
+    request: { ...request, body: shown },
+    note: `The body is ${bytes.length} bytes; the preview shows the first ${PREVIEW_BODY_BYTES}`,
+  }
+}
+
+// Masks the values of the named query parameters, leaving the rest of the URL as it was written.
+function maskedQuery(url: string, names: ReadonlySet<string>): string {
+  const parsed = new URL(url)
+  if (names.size === 0 || parsed.search === '') return url
+  parsed.search = parsed.search
+    .slice(1)
+    .split('&')
+    .map((pair) =>
+      [...new URLSearchParams(pair).keys()].some((name) => names.has(name))
+        ? `${pair.replace(/=[\s\S]*$/, '')}=${MASKED}`
+        : pair,
+    )
+    .join('&')
+  return parsed.href
 }
 
 function credentialFor(

@@ -1,7 +1,17 @@
 import { Type } from 'typebox'
 import type { Static } from 'typebox'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { REDACTED, SECRET_KEYWORD, Secret, isSecret, redactSecrets, secretPaths } from './secrets.js'
+import {
+  MASKED,
+  REDACTED,
+  SECRET_KEYWORD,
+  Secret,
+  isSecret,
+  maskSecrets,
+  redactSecrets,
+  secretPaths,
+  secretValues,
+} from './secrets.js'
 
 describe('Secret', () => {
   it('marks a schema write-only and secret without changing what it accepts', () => {
@@ -137,5 +147,43 @@ describe('redactSecrets', () => {
 
   it('redacts a wholly secret value', () => {
     expect(redactSecrets(Secret(Type.String()), 'whole')).toBe(REDACTED)
+  })
+})
+
+describe('maskSecrets', () => {
+  it('masks every secret of four or more characters, however deep', () => {
+    const secrets = { token: 'tok_12345', nested: { list: ['pass-word', 7, null] }, pin: '123' }
+    expect(maskSecrets('Bearer tok_12345; pw=pass-word; pin=123; n=7', secrets)).toBe(
+      `Bearer ${MASKED}; pw=${MASKED}; pin=123; n=7`,
+    )
+    expect(maskSecrets('nothing here', secrets)).toBe('nothing here')
+    expect(maskSecrets('tok_12345', undefined)).toBe('tok_12345')
+  })
+
+  it('masks the encoded forms a secret takes in a URL and in JSON', () => {
+    const secret = 'a b/c+d"e\\f'
+    const url = `https://api.example.com/k/${encodeURIComponent(secret)}?${new URLSearchParams({ key: secret }).toString()}`
+    expect(maskSecrets(url, [secret])).toBe(`https://api.example.com/k/${MASKED}?key=${MASKED}`)
+    expect(maskSecrets(JSON.stringify({ password: secret }), { secret })).toBe(`{"password":"${MASKED}"}`)
+  })
+
+  it('masks a secret that contains another one whole', () => {
+    expect(maskSecrets('x=abcd-efgh', ['abcd', 'abcd-efgh'])).toBe(`x=${MASKED}`)
+  })
+})
+
+describe('secretValues', () => {
+  it('lists the values the schema marks secret', () => {
+    const value = {
+      to: 'ada@example.com',
+      apiKey: 'sk_live_1',
+      users: [{ name: 'ada', password: 'p1' }],
+      env: { A: 'one' },
+      pair: ['public', 'private'],
+      auth: { kind: 'token', token: 't0k' },
+    }
+    expect(secretValues(Deep, value).sort()).toEqual(['one', 'p1', 'private', 'sk_live_1', 't0k'])
+    expect(secretValues(Type.Object({ a: Type.String() }), { a: 'x' })).toEqual([])
+    expect(secretValues(Secret(Type.Object({ k: Type.String() })), { k: 'whole' })).toEqual([{ k: 'whole' }])
   })
 })

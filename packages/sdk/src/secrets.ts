@@ -195,3 +195,65 @@ function isDefined<T>(value: T | undefined): value is T {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
+
+/** What {@link maskSecrets} puts where a secret was. */
+export const MASKED = '****'
+
+/** Secrets shorter than this are left alone: masking every `id` or `1` would mask half the text. */
+export const MIN_MASKED_LENGTH = 4
+
+/**
+ * `text` with every string of at least {@link MIN_MASKED_LENGTH} characters found in `secrets` (at
+ * any depth of objects and arrays) replaced with `'****'` — as written, and in the forms it takes in a
+ * URL (percent- and form-encoded) and inside a JSON string. Longer secrets are masked first, so one
+ * secret that contains another is masked whole.
+ *
+ * @example
+ * maskSecrets('GET /v1/me?key=s3cr3t-key', { value: 's3cr3t-key' }) // 'GET /v1/me?key=****'
+ */
+export function maskSecrets(text: string, secrets: unknown): string {
+  const forms = new Set<string>()
+  for (const secret of secretStrings(secrets, [], 0)) {
+    forms.add(secret)
+    forms.add(encodeURIComponent(secret))
+    forms.add(new URLSearchParams({ s: secret }).toString().slice(2))
+    forms.add(JSON.stringify(secret).slice(1, -1))
+  }
+  let masked = text
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+    if (masked.includes(form)) masked = masked.split(form).join(MASKED)
+  }
+  return masked
+}
+
+function secretStrings(value: unknown, found: string[], depth: number): string[] {
+  if (typeof value === 'string') {
+    if (value.length >= MIN_MASKED_LENGTH) found.push(value)
+  } else if (typeof value === 'object' && value !== null && depth <= MAX_DEPTH) {
+    for (const item of Object.values(value)) secretStrings(item, found, depth + 1)
+  }
+  return found
+}
+
+/**
+ * The values of `value` that the schema marks secret (what {@link redactSecrets} would replace), for
+ * masking them where they reappear, such as in the body an input was turned into.
+ *
+ * @example
+ * secretValues(Type.Object({ to: Type.String(), apiKey: Secret(Type.String()) }), { to: 'a', apiKey: 'k' })
+ * // ['k']
+ */
+export function secretValues(schema: object, value: unknown): unknown[] {
+  const found: unknown[] = []
+  const walk = (original: unknown, redacted: unknown): void => {
+    if (redacted === REDACTED && original !== REDACTED) {
+      found.push(original)
+    } else if (typeof original === 'object' && original !== null && typeof redacted === 'object') {
+      for (const [key, item] of Object.entries(original)) {
+        walk(item, (redacted as Record<string, unknown> | null)?.[key])
+      }
+    }
+  }
+  walk(value, redactSecrets(schema, value))
+  return found
+}

@@ -8,9 +8,10 @@ import {
   defineTool,
   findAction,
   isAction,
+  isIdempotent,
   isTool,
 } from './tool.js'
-import type { ActionDefinition } from './tool.js'
+import type { Action, ActionDefinition } from './tool.js'
 
 const getUser = defineAction({
   name: 'get_user',
@@ -92,6 +93,67 @@ describe('defineAction', () => {
       // @ts-expect-error -- the output schema wants a number
       run: () => Promise.resolve({ doubled: 'two' }),
     })
+  })
+})
+
+describe('isIdempotent', () => {
+  const save = (idempotent: ActionDefinition<'save', typeof saveInput, typeof saveOutput>['retry']) =>
+    defineAction({
+      name: 'save',
+      title: 'Save',
+      description: '',
+      input: saveInput,
+      output: saveOutput,
+      retry: idempotent,
+      run: () => Promise.resolve({}),
+    })
+  const saveInput = Type.Object({
+    mode: Type.Union([Type.Literal('replace'), Type.Literal('append')], { default: 'replace' }),
+  })
+  const saveOutput = Type.Object({})
+
+  it('answers a boolean hint whatever the input', () => {
+    expect(isIdempotent(save({ idempotent: true }), { mode: 'append' })).toBe(true)
+    expect(isIdempotent(save({ idempotent: false }), { mode: 'replace' })).toBe(false)
+    expect(isIdempotent(save(undefined), {})).toBe(false)
+  })
+
+  it('asks a function hint with the validated input, defaults filled in', () => {
+    const seen: unknown[] = []
+    const action = save({
+      idempotent: (input) => {
+        expectTypeOf(input).toEqualTypeOf<{ mode: 'replace' | 'append' }>()
+        seen.push(input)
+        return input.mode === 'replace'
+      },
+    })
+    expect(isIdempotent(action, { mode: 'append' })).toBe(false)
+    expect(isIdempotent(action, {})).toBe(true)
+    expect(seen).toEqual([{ mode: 'append' }, { mode: 'replace' }])
+    // An action with a typed function hint is still an Action.
+    const generic: Action = action
+    expect(typeof generic.retry.idempotent).toBe('function')
+  })
+
+  it('says no when in doubt: invalid input, a throwing hint, a non-boolean answer', () => {
+    let asked = 0
+    const counting = save({
+      idempotent: () => {
+        asked += 1
+        return true
+      },
+    })
+    expect(isIdempotent(counting, { mode: 'overwrite' })).toBe(false)
+    expect(isIdempotent(counting, 'not an object')).toBe(false)
+    expect(asked).toBe(0)
+    const throwing = save({
+      idempotent: () => {
+        throw new Error('hint broke')
+      },
+    })
+    expect(isIdempotent(throwing, {})).toBe(false)
+    const sloppy = save({ idempotent: () => 'yes' as unknown as boolean })
+    expect(isIdempotent(sloppy, {})).toBe(false)
   })
 })
 

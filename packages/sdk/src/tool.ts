@@ -8,6 +8,7 @@ import type { AuthMethod } from './auth.js'
 import { IDENTIFIER_PATTERN, auth } from './auth.js'
 import type { HttpClient } from './http.js'
 import type { NetworkPolicy } from './network.js'
+import { validate } from './validation.js'
 
 /** A structured log line's extra fields. */
 export type LogFields = Readonly<Record<string, unknown>>
@@ -50,15 +51,25 @@ export interface ActionContext<I = unknown> extends ToolContext {
   input: I
 }
 
+/**
+ * Decides from an action's validated input whether running it twice has the effect of running it once.
+ * Written as a method type so that an action with a specific input is still an `Action` (method
+ * parameters are compared bivariantly; a plain function type would make `Action<'x', TMyInput>`
+ * unassignable to `Action`).
+ */
+export type IdempotenceTest<I = unknown> = { test(input: I): boolean }['test']
+
 /** Retry hints for the execution engine. */
-export interface RetryHints {
+export interface RetryHints<I = unknown> {
   /** Attempts in all, the first included. */
   maxAttempts?: number
   /**
    * Whether running the action twice has the effect of running it once. A non-idempotent action
-   * (creating an issue, sending a message) is not retried once its request may have been sent.
+   * (creating an issue, sending a message) is not retried once its request may have been sent. When
+   * it depends on the input (the generic `http.request`: a GET is, a POST is not), give a function
+   * of the validated input; ask with {@link isIdempotent}.
    */
-  idempotent?: boolean
+  idempotent?: boolean | IdempotenceTest<I>
 }
 
 /** An example call, shown in the catalog and the UI. */
@@ -80,7 +91,7 @@ export interface ActionDefinition<N extends string, I extends TSchema, O extends
   examples?: readonly ActionExample<NoInfer<Static<I>>, NoInfer<Static<O>>>[]
   /** Defaults to {@link DEFAULT_TIMEOUT_MS}. */
   timeoutMs?: number
-  retry?: RetryHints
+  retry?: RetryHints<NoInfer<Static<I>>>
   /** The OAuth scopes the action needs. */
   scopes?: readonly string[]
   run(ctx: ActionContext<Static<I>>): Promise<NoInfer<Static<O>>>
@@ -100,7 +111,7 @@ export interface Action<
   readonly [ACTION_TAG]: true
   examples: readonly ActionExample<NoInfer<Static<I>>, NoInfer<Static<O>>>[]
   timeoutMs: number
-  retry: Required<RetryHints>
+  retry: Required<RetryHints<NoInfer<Static<I>>>>
   scopes: readonly string[]
 }
 
@@ -155,6 +166,30 @@ export function defineAction<const N extends string, I extends TSchema, O extend
     },
     scopes: definition.scopes ?? [],
   })
+}
+
+/**
+ * Whether the engine may run this action again with this input after its request may have been
+ * sent. A boolean hint is the answer; a function hint is asked with the input validated against the
+ * action's schema (defaults filled in). Input that does not validate, or a function that throws or
+ * answers anything but `true`, is not idempotent: the safe answer when in doubt.
+ *
+ * @example
+ * isIdempotent(httpRequest, { method: 'PUT', url: '/v1/items/7' }) // true
+ * isIdempotent(httpRequest, { method: 'POST', url: '/v1/items' }) // false
+ */
+export function isIdempotent(action: Action, input: unknown): boolean {
+  const hint = action.retry.idempotent
+  if (typeof hint !== 'function') return hint
+  const checked = validate(action.input, input)
+  if (!checked.ok) return false
+  try {
+    // Plain JavaScript plugins can answer anything; only a real `true` is taken as a promise.
+    const answer: unknown = hint(checked.value)
+    return answer === true
+  } catch {
+    return false
+  }
 }
 
 /** A health check's verdict; throwing says the same as `{ ok: false }`. */

@@ -53,6 +53,15 @@ describe('validateTool', () => {
     expect(validateTool(healthy)).toEqual([])
   })
 
+  it('accepts an idempotency hint that is a function of the input', () => {
+    const byInput = defineAction({
+      ...ping,
+      name: 'ping_by_input',
+      retry: { idempotent: (input) => input.message !== 'launch' },
+    })
+    expect(validateTool({ ...healthy, actions: [ping, byInput] })).toEqual([])
+  })
+
   it('refuses something that is not a tool at all', () => {
     expect(validateTool(undefined)).toEqual([
       'the plugin is not a tool object (export the result of defineTool)',
@@ -166,7 +175,7 @@ describe('validateTool', () => {
       'tool "pinger": action "scalar_input": output must be a JSON Schema object',
       'tool "pinger": action "limits": timeoutMs must be a whole number of milliseconds between 1 and 900000',
       'tool "pinger": action "limits": retry.maxAttempts must be a whole number between 1 and 10',
-      'tool "pinger": action "limits": retry.idempotent must be true or false',
+      'tool "pinger": action "limits": retry.idempotent must be true, false or a function of the input',
       'tool "pinger": action "limits": scopes must be an array of strings',
       'tool "pinger": action "retry_shape": timeoutMs must be a whole number of milliseconds between 1 and 900000',
       'tool "pinger": action "retry_shape": retry must be an object',

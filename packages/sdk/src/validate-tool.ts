@@ -175,8 +175,9 @@ function checkRetry(retry: unknown, at: Report): void {
   ) {
     at(`retry.maxAttempts must be a whole number between 1 and ${MAX_ATTEMPTS}`)
   }
-  if (retry.idempotent !== undefined && typeof retry.idempotent !== 'boolean') {
-    at('retry.idempotent must be true or false')
+  const idempotent = retry.idempotent
+  if (idempotent !== undefined && typeof idempotent !== 'boolean' && typeof idempotent !== 'function') {
+    at('retry.idempotent must be true, false or a function of the input')
   }
 }
 

@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http'
-import { runAction } from '@toolplane/sdk'
+import { isIdempotent, previewAction, runAction } from '@toolplane/sdk'
 import type { CredentialView } from '@toolplane/sdk'
 import { actionErrorOf, startUpstream } from '@toolplane/sdk/testing'
 import type { RecordedRequest, Upstream } from '@toolplane/sdk/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import http from './index.js'
+import { request } from './request.js'
 
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   response.writeHead(status, { 'content-type': 'application/json', ...headers })
@@ -330,5 +331,68 @@ describe('http.request', () => {
       expect(error.class).toBe('permission_error')
       expect(upstream.requests).toHaveLength(0)
     })
+  })
+})
+
+describe('retry hints', () => {
+  // RFC 9110 §9.2.2: PUT, DELETE and the safe methods are idempotent; POST and PATCH are not.
+  it.each([
+    ['GET', true],
+    ['HEAD', true],
+    ['PUT', true],
+    ['DELETE', true],
+    ['OPTIONS', true],
+    ['POST', false],
+    ['PATCH', false],
+  ])('says a %s is idempotent: %s', (method, idempotent) => {
+    expect(isIdempotent(request, { method, url: 'https://api.example.com/v1/items/7' })).toBe(idempotent)
+  })
+
+  it('judges the default method, and refuses to promise anything for invalid input', () => {
+    expect(isIdempotent(request, { url: '/v1/items' })).toBe(true)
+    expect(isIdempotent(request, { method: 'TRACE', url: '/v1/items' })).toBe(false)
+  })
+})
+
+describe('dry run', () => {
+  it('previews the request with the credential masked and sends nothing', async () => {
+    const preview = await previewAction(http, 'request', {
+      input: {
+        method: 'POST',
+        url: '/v1/contacts',
+        query: { notify: true },
+        headers: { accept: 'application/json' },
+        body: { name: 'Ada' },
+      },
+      credential: { authMethod: 'bearer', secrets: { token: 'good-token' } },
+      baseUrl: upstream.url,
+      allowPrivateNetwork: true,
+    })
+    expect(preview).toEqual({
+      requests: [
+        {
+          method: 'POST',
+          url: `${upstream.url}/v1/contacts?notify=true`,
+          headers: {
+            accept: 'application/json',
+            authorization: 'Bearer ****',
+            'content-type': 'application/json',
+            'user-agent': 'Toolplane',
+          },
+          body: '{"name":"Ada"}',
+        },
+      ],
+    })
+    expect(upstream.requests).toHaveLength(0)
+  })
+
+  it('masks an API key sent in the query string', async () => {
+    const preview = await previewAction(http, 'request', {
+      input: { url: `${upstream.url}/v1/key?page=1` },
+      credential: { authMethod: 'api_key_query', secrets: { paramName: 'key', value: 'k-123456' } },
+      allowPrivateNetwork: true,
+    })
+    expect(preview.requests[0]?.url).toBe(`${upstream.url}/v1/key?page=1&key=****`)
+    expect(upstream.requests).toHaveLength(0)
   })
 })

@@ -23,10 +23,13 @@ const Method = Type.Union(
   { description: 'The HTTP method.', default: 'GET' },
 )
 
+const idempotentMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'])
+
 /**
  * `http.request`: one HTTP call to any URL with the credential applied. JSON bodies come back parsed;
  * a non-2xx status fails the execution with the class that status means (401 `auth_error`, 404
- * `not_found`, 429 `rate_limited`…).
+ * `not_found`, 429 `rate_limited`…). Retrying is safe for the idempotent methods (GET, HEAD, PUT,
+ * DELETE, OPTIONS) and not for POST or PATCH; `isIdempotent(request, input)` tells the engine which.
  */
 export const request = defineAction({
   name: 'request',
@@ -90,8 +93,8 @@ export const request = defineAction({
     },
   ],
   timeoutMs: 60_000,
-  // The method decides whether a repeat is harmless; a POST is not, so the engine is told the worst.
-  retry: { idempotent: false },
+  // RFC 9110 §9.2.2: a repeat of these methods has the effect of one request; POST and PATCH may not.
+  retry: { idempotent: (input) => idempotentMethods.has(input.method) },
   async run({ http, input }) {
     const res = await http.request({
       method: input.method,
