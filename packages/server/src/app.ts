@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Resolver } from '@toolplane/sdk'
 import fastifyCookie from '@fastify/cookie'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
@@ -31,6 +32,18 @@ import type { Database } from './db/database.js'
 import type { App } from './http/app-types.js'
 import { registerAuthentication } from './http/authentication.js'
 import type { DeclaredRoute } from './http/authentication.js'
+import { registerBatchRoutes } from './batches/routes.js'
+import { batchQueue, batchService } from './batches/service.js'
+import type { BatchService } from './batches/service.js'
+import { executionMetrics } from './executions/metrics.js'
+import { registerExecutionRoutes } from './executions/routes.js'
+import { executionQueue, executionService } from './executions/service.js'
+import type { ExecutionService } from './executions/service.js'
+import { executionStore } from './executions/store.js'
+import { sweepExecutions } from './executions/sweep.js'
+import { createBullmqQueue } from './infra/queue-bullmq.js'
+import { createDatabaseQueue } from './infra/queue-database.js'
+import type { JobQueue } from './infra/queue.js'
 import { createInfrastructure } from './infra/setup.js'
 import type { Infrastructure } from './infra/setup.js'
 import { registerProblemHandlers } from './http/problems.js'
@@ -62,6 +75,16 @@ export interface AppDeps {
   readonly plugins?: LoadedPlugins
   /** Lock and event bus (tests share one between two apps); by default chosen from the configuration. */
   readonly infrastructure?: Infrastructure
+  /** The job queue (tests share one, or give BullMQ a private prefix); by default chosen from the configuration. */
+  readonly queue?: JobQueue
+  /** Whether this app runs queued jobs; defaults to `config.serveRunsWorker`. */
+  readonly runWorker?: boolean
+  /** Outbound DNS for actions (tests inject one to prove the network rules); the system's by default. */
+  readonly resolver?: Resolver
+  /** The base delay of retries (tests shrink it). */
+  readonly retryBaseMs?: number
+  /** Prefix of every Redis key and channel in cluster mode (tests use a private one); the configuration's by default. */
+  readonly redisPrefix?: string
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
@@ -117,6 +140,11 @@ export async function buildApp(deps: AppDeps): Promise<
     connections: OAuthConnections
     keyring: Keyring
     infrastructure: Infrastructure
+    queue: JobQueue
+    executions: ExecutionService
+    batches: BatchService
+    /** One pass of the execution retention and stale-run sweep. */
+    sweepExecutions: () => Promise<{ deleted: number; requeued: number; abandoned: number }>
     /** One pass of the periodic credential sweep; the server runs it every TOOLPLANE_CREDENTIAL_CHECK_INTERVAL. */
     sweepCredentials: () => Promise<number>
   }
@@ -158,7 +186,9 @@ export async function buildApp(deps: AppDeps): Promise<
       )
     },
   )
-  const infrastructure = deps.infrastructure ?? (await createInfrastructure(config.redisUrl, logger))
+  const infrastructure =
+    deps.infrastructure ??
+    (await createInfrastructure(config.redisUrl, logger, { prefix: deps.redisPrefix ?? config.redisPrefix }))
   const findTool = async (workspaceId: string, slug: string) => (await catalog.get(workspaceId, slug)).tool
   const credentials = credentialService({
     store: credentialStore(database.db),
@@ -177,12 +207,67 @@ export async function buildApp(deps: AppDeps): Promise<
     publicUrl: config.publicUrl,
     network: { allowPrivateNetwork: config.allowPrivateNetwork },
   })
+  const metrics = createMetrics()
+  const queue =
+    deps.queue ??
+    (config.redisUrl === null
+      ? createDatabaseQueue({
+          database,
+          leaseMs: config.jobLeaseMs,
+          onError: (error, context) => {
+            logger.error({ err: error, ...context }, 'job failed unexpectedly; it will run again')
+          },
+        })
+      : createBullmqQueue({
+          redisUrl: config.redisUrl,
+          prefix: (deps.redisPrefix ?? config.redisPrefix).replace(/:$/, ''),
+          leaseMs: config.jobLeaseMs,
+          onError: (error, context) => {
+            logger.error({ err: error, ...context }, 'job failed unexpectedly; it will run again')
+          },
+        }))
+  const store = executionStore(database.db, database.dialect)
+  const executions = executionService({
+    store,
+    catalog,
+    credentials,
+    connections,
+    keyring,
+    queue,
+    events: infrastructure.events,
+    metrics: executionMetrics(metrics.registry, queue),
+    clock: services.clock,
+    log: logger,
+    network: {
+      allowPrivateNetwork: config.allowPrivateNetwork,
+      ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
+    },
+    ...(deps.retryBaseMs === undefined ? {} : { retryBaseMs: deps.retryBaseMs }),
+  })
+  const batches = batchService({
+    store,
+    executions,
+    queue,
+    events: infrastructure.events,
+    clock: services.clock,
+  })
+  if (deps.runWorker ?? config.serveRunsWorker) {
+    queue.work<{ executionId: string }>(executionQueue, (job, context) => executions.runJob(job, context), {
+      concurrency: config.workerConcurrency,
+    })
+    queue.work<{ batchId: string }>(batchQueue, (job, context) => batches.runJob(job, context), {
+      concurrency: Math.max(1, Math.floor(config.workerConcurrency / 4)),
+    })
+  }
   app.addHook('onClose', async () => {
+    // Running jobs finish (or are handed back) before the database and Redis go away.
+    if (deps.queue === undefined) await queue.close({ graceMs: 10_000 })
+    executions.close()
     if (deps.infrastructure === undefined) await infrastructure.close()
   })
-  const metrics = createMetrics()
   const readiness = createReadiness()
   readiness.register('database', () => database.ping())
+  readiness.register('queue', () => queue.ping())
   if (infrastructure.ping !== null) readiness.register('redis', infrastructure.ping)
   readiness.register('plugins', () =>
     Promise.resolve(
@@ -253,6 +338,8 @@ export async function buildApp(deps: AppDeps): Promise<
       ),
   })
   registerOAuthRoutes(app, { connections, sessions: services.auth, credentialView: credentialView })
+  registerExecutionRoutes(app, { executions, events: infrastructure.events })
+  registerBatchRoutes(app, { batches })
 
   const sweep = () =>
     sweepCredentials({
@@ -268,7 +355,20 @@ export async function buildApp(deps: AppDeps): Promise<
       log: logger,
     })
 
+  const retentionSweep = () =>
+    sweepExecutions({
+      store,
+      queue,
+      clock: services.clock,
+      retentionDays: config.executionRetentionDays,
+      log: logger,
+    })
+
   return Object.assign(app, {
+    queue,
+    executions,
+    batches,
+    sweepExecutions: retentionSweep,
     sweepCredentials: sweep,
     services,
     declaredRoutes,

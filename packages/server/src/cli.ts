@@ -86,32 +86,41 @@ export function createProgram(io: CliIo): Command {
     return workspace.id
   }
 
+  async function run(role: 'serve' | 'worker'): Promise<void> {
+    const cfg = config()
+    const logger = io.logger?.(cfg) ?? pino(loggerOptions(cfg.logLevel))
+    for (const name of unknownVariables(io.env))
+      logger.warn({ variable: name }, 'unknown TOOLPLANE_ variable ignored')
+    const server = await startServer(cfg, logger, io.out, { role })
+    if (io.onServing) {
+      io.onServing(server)
+      return
+    }
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down')
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  }
+
   program
     .command('serve')
     .description('Start the API, UI and worker (embedded mode) or an API node (cluster mode).')
-    .action(async () => {
-      const cfg = config()
-      const logger = io.logger?.(cfg) ?? pino(loggerOptions(cfg.logLevel))
-      for (const name of unknownVariables(io.env))
-        logger.warn({ variable: name }, 'unknown TOOLPLANE_ variable ignored')
-      const server = await startServer(cfg, logger, io.out)
-      if (io.onServing) {
-        io.onServing(server)
-        return
-      }
-      const stop = (signal: string) => {
-        logger.info({ signal }, 'shutting down')
-        server.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed')
-            process.exit(1)
-          },
-        )
-      }
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
+    .action(() => run('serve'))
+
+  program
+    .command('worker')
+    .description(
+      'Run queued jobs only, no HTTP: add workers to a cluster. SIGTERM finishes running jobs (or hands them back after 10 s) before exiting.',
+    )
+    .action(() => run('worker'))
 
   program
     .command('migrate')

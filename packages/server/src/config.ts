@@ -46,6 +46,16 @@ export interface Config {
   readonly trustProxy: boolean
   /** How often credentials not used or checked recently are checked (and idle OAuth tokens refreshed). */
   readonly credentialCheckIntervalMs: number
+  /** Executions and batches older than this many days are deleted by a background sweep. */
+  readonly executionRetentionDays: number
+  /** Jobs this node runs at once (executions; batches get a quarter of it, at least one). */
+  readonly workerConcurrency: number
+  /** Whether `serve` also runs queued jobs; `toolplane worker` always does. */
+  readonly serveRunsWorker: boolean
+  /** How long a worker's claim on a job lasts without renewal: how soon a dead worker's job runs again. */
+  readonly jobLeaseMs: number
+  /** Prefix of every Redis key and channel, so several installations can share one Redis. */
+  readonly redisPrefix: string
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -84,6 +94,11 @@ export const knownVariables = [
   'TOOLPLANE_SESSION_TTL',
   'TOOLPLANE_TRUST_PROXY',
   'TOOLPLANE_CREDENTIAL_CHECK_INTERVAL',
+  'TOOLPLANE_EXECUTION_RETENTION_DAYS',
+  'TOOLPLANE_WORKER_CONCURRENCY',
+  'TOOLPLANE_SERVE_WORKER',
+  'TOOLPLANE_JOB_LEASE',
+  'TOOLPLANE_REDIS_PREFIX',
 ] as const
 
 const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -281,6 +296,23 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
 
   const allowPrivateNetwork = boolean('TOOLPLANE_ALLOW_PRIVATE_NETWORK')
   const trustProxy = boolean('TOOLPLANE_TRUST_PROXY')
+  const executionRetentionDays = integer('TOOLPLANE_EXECUTION_RETENTION_DAYS', 30, 1, 3650)
+  const workerConcurrency = integer('TOOLPLANE_WORKER_CONCURRENCY', 32, 1, 1000)
+  const serveRunsWorker = read('TOOLPLANE_SERVE_WORKER') === undefined || boolean('TOOLPLANE_SERVE_WORKER')
+
+  const redisPrefix = read('TOOLPLANE_REDIS_PREFIX') ?? 'toolplane:'
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix)) {
+    problems.push(
+      `TOOLPLANE_REDIS_PREFIX: expected up to 64 letters, digits and _ . : -, got "${redisPrefix}"`,
+    )
+  }
+  const leaseText = read('TOOLPLANE_JOB_LEASE') ?? '30s'
+  const jobLeaseMs = parseDuration(leaseText)
+  if (jobLeaseMs === null || jobLeaseMs < 500 || jobLeaseMs > 3_600_000) {
+    problems.push(
+      `TOOLPLANE_JOB_LEASE: expected a duration from 500ms to 1h such as "30s", got "${leaseText}"`,
+    )
+  }
 
   if (problems.length > 0) throw new ConfigError(problems)
 
@@ -302,6 +334,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     sessionTtlMs: sessionTtlMs ?? 7 * 86_400_000,
     trustProxy,
     credentialCheckIntervalMs: credentialCheckIntervalMs ?? 6 * 3_600_000,
+    executionRetentionDays,
+    workerConcurrency,
+    serveRunsWorker,
+    jobLeaseMs: jobLeaseMs ?? 30_000,
+    redisPrefix,
   })
 }
 

@@ -3,6 +3,7 @@ import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { deriveKey, resolveMasterKey } from './credentials/master-key.js'
 import { startCredentialSweep } from './credentials/sweep.js'
+import { startExecutionSweep } from './executions/sweep.js'
 import { openDatabase } from './db/database.js'
 import { migrateUp } from './db/migrator.js'
 import { bootstrap } from './workspaces/bootstrap.js'
@@ -14,6 +15,7 @@ export interface RunningServer {
 }
 
 const sessionSweepIntervalMs = 3_600_000
+const executionSweepIntervalMs = 3_600_000
 
 /**
  * Starts Toolplane: master key, database, migrations, bootstrap, HTTP. On a first start with no
@@ -26,7 +28,9 @@ export async function startServer(
   config: Config,
   logger: Logger,
   print: (text: string) => void,
+  options: { role?: 'serve' | 'worker' } = {},
 ): Promise<RunningServer> {
+  const role = options.role ?? 'serve'
   const masterKey = resolveMasterKey(config.masterKey, (file) => {
     logger.warn(
       { file },
@@ -60,12 +64,25 @@ export async function startServer(
       )
     }
 
-    const app = await buildApp({ config, database, masterKey, logger })
-    const url = await app.listen({ port: config.port, host: config.host })
-    logger.info(
-      { url, database: database.dialect, mode: config.redisUrl === null ? 'embedded' : 'cluster' },
-      'Toolplane is listening',
-    )
+    const mode = config.redisUrl === null ? 'embedded' : 'cluster'
+    const app = await buildApp({
+      config,
+      database,
+      masterKey,
+      logger,
+      runWorker: role === 'worker' || config.serveRunsWorker,
+    })
+    let url = ''
+    if (role === 'serve') {
+      url = await app.listen({ port: config.port, host: config.host })
+      logger.info({ url, database: database.dialect, mode }, 'Toolplane is listening')
+    } else {
+      await app.ready()
+      logger.info(
+        { database: database.dialect, mode, queue: app.queue.kind, concurrency: config.workerConcurrency },
+        'Toolplane worker is running queued jobs',
+      )
+    }
 
     const sweep = setInterval(() => {
       app.services.auth.sweepExpiredSessions().catch((error: unknown) => {
@@ -80,10 +97,13 @@ export async function startServer(
       logger,
     )
 
+    const stopExecutionSweep = startExecutionSweep(app.sweepExecutions, executionSweepIntervalMs, logger)
+
     return {
       url,
       app,
       async close() {
+        stopExecutionSweep()
         stopCredentialSweep()
         clearInterval(sweep)
         await app.close()

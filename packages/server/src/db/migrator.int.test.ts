@@ -24,10 +24,14 @@ async function tableNames(database: Database): Promise<string[]> {
           name: string
         }>`select table_name as name from information_schema.tables where table_schema = 'public'`
   const { rows } = await query.execute(database.db)
-  return rows
-    .map((r) => r.name)
-    .filter((n) => !n.startsWith('toolplane_migrations'))
-    .sort()
+  return (
+    rows
+      .map((r) => r.name)
+      .filter((n) => !n.startsWith('toolplane_migrations'))
+      // SQLite's full-text index of executions (a virtual table and its shadow tables).
+      .filter((n) => !n.startsWith('executions_fts'))
+      .sort()
+  )
 }
 
 describe.each(dialects)('migrations on %s', (dialect) => {
@@ -50,8 +54,12 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     expect((await migrationStatus(database.db)).every((m) => m.executedAt instanceof Date)).toBe(true)
     expect(await tableNames(database)).toEqual([
       'api_keys',
+      'batches',
       'credential_status_changes',
       'credentials',
+      'executions',
+      'idempotency_keys',
+      'jobs',
       'master_keys',
       'memberships',
       'oauth_apps',

@@ -155,6 +155,84 @@ export interface OAuthStateTable {
   used_at: number | null
 }
 
+export interface BatchTable {
+  id: string
+  workspace_id: string
+  /** `parallel` or `sequential`. */
+  mode: string
+  concurrency: number
+  /** `running`, `completed` or `cancelled`. */
+  status: string
+  total: number
+  correlation_id: string
+  created_at: number
+  finished_at: number | null
+}
+
+export interface ExecutionTable {
+  id: string
+  workspace_id: string
+  tool: string
+  /** The action's name within the tool (`create_issue`); the API shows `tool.action`. */
+  action: string
+  credential_id: string | null
+  /** `sync` or `async`. */
+  mode: string
+  /** `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
+  status: string
+  /** JSON: the input as shown, secret fields redacted. */
+  input: string
+  /** JSON envelope of the full input when it holds secrets; null otherwise. */
+  input_sealed: string | null
+  /** JSON, after the output transformation. */
+  output: string | null
+  /** JSON `{ class, message, retryable, suggestions, … }`. */
+  error: string | null
+  error_class: string | null
+  /** JSON array of attempts. */
+  attempts: string
+  /** JSON `{ input?, output? }`: the JSONata expressions. */
+  transform: string | null
+  /** JSON: per-execution overrides (`timeoutMs`, `maxAttempts`). */
+  options: string | null
+  batch_id: string | null
+  batch_index: number | null
+  retry_of: string | null
+  correlation_id: string
+  cancel_requested: number
+  /** What `q` searches: the action, the error and the non-secret input and output, flattened. */
+  search_text: string
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  duration_ms: number | null
+}
+
+export interface IdempotencyKeyTable {
+  workspace_id: string
+  key: string
+  /** SHA-256 of the canonical request body. */
+  request_hash: string
+  execution_id: string
+  created_at: number
+  expires_at: number
+}
+
+export interface JobTable {
+  id: string
+  queue: string
+  /** JSON. */
+  data: string
+  /** Not before this time (delayed jobs). */
+  run_at: number
+  /** How many times a worker has claimed it. */
+  attempts: number
+  lease_owner: string | null
+  /** A claimed job whose lease has passed is claimed again: its worker died. */
+  lease_until: number | null
+  created_at: number
+}
+
 export interface Schema {
   workspaces: WorkspaceTable
   users: UserTable
@@ -168,4 +246,8 @@ export interface Schema {
   credential_status_changes: CredentialStatusChangeTable
   oauth_apps: OAuthAppTable
   oauth_states: OAuthStateTable
+  batches: BatchTable
+  executions: ExecutionTable
+  idempotency_keys: IdempotencyKeyTable
+  jobs: JobTable
 }

@@ -27,6 +27,8 @@ interface World {
   b: Tenant
   password: string
   bCredentialId: string
+  bExecutionId: string
+  bBatchId: string
 }
 
 // A typed reading of a response body, shorter than `res.json<T>()` inside nested awaits.
@@ -305,6 +307,123 @@ Object.assign(isolation, {
   },
 })
 
+// Executions and batches: B ran an http.request (refused by the network rules, so it fails without
+// any connection) and a batch of one.
+const blockedCall = { action: 'http.request', input: { method: 'GET', url: 'http://127.0.0.1:9/never' } }
+Object.assign(isolation, {
+  'POST /v1/executions': async ({ t, a, b, bCredentialId }: World) => {
+    const before = (await t.app.inject({ url: '/v1/executions', headers: bearer(b.adminKey) })).body
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/executions',
+      headers: bearer(a.adminKey),
+      payload: { ...blockedCall, credentialId: bCredentialId },
+    })
+    expect(res.statusCode).toBe(404)
+    expect((await t.app.inject({ url: '/v1/executions', headers: bearer(b.adminKey) })).body).toBe(before)
+  },
+  'GET /v1/executions': async ({ t, a, bExecutionId }: World) => {
+    const res = await t.app.inject({ url: '/v1/executions?limit=200', headers: bearer(a.adminKey) })
+    expect(res.statusCode).toBe(200)
+    expect(res.body).not.toContain(bExecutionId)
+  },
+  'GET /v1/executions/stream': async ({ t, a, b }: World) => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' })
+    const controller = new AbortController()
+    const res = await fetch(`${address}/v1/executions/stream`, {
+      headers: bearer(a.adminKey),
+      signal: controller.signal,
+    })
+    expect(res.status).toBe(200)
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+    let text = ''
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }))
+        if (done) return
+        text += Buffer.from(value as Uint8Array).toString('utf8')
+      }
+    })()
+    const ran = await t.app.inject({
+      method: 'POST',
+      url: '/v1/executions',
+      headers: bearer(b.adminKey),
+      payload: blockedCall,
+    })
+    expect(ran.statusCode).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    controller.abort()
+    await reading
+    expect(text).toContain('live tail')
+    expect(text).not.toContain(ran.json<{ id: string }>().id)
+  },
+  'GET /v1/executions/:id': async ({ t, a, bExecutionId }: World) => {
+    const res = await t.app.inject({ url: `/v1/executions/${bExecutionId}`, headers: bearer(a.adminKey) })
+    expect(res.statusCode).toBe(404)
+  },
+  'POST /v1/executions/:id/retry': async ({ t, a, b, bExecutionId }: World) => {
+    const before = (await t.app.inject({ url: '/v1/executions', headers: bearer(b.adminKey) })).body
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/executions/${bExecutionId}/retry`,
+      headers: bearer(a.adminKey),
+      payload: {},
+    })
+    expect(res.statusCode).toBe(404)
+    expect((await t.app.inject({ url: '/v1/executions', headers: bearer(b.adminKey) })).body).toBe(before)
+  },
+  'POST /v1/executions/:id/cancel': async ({ t, a, bExecutionId }: World) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/executions/${bExecutionId}/cancel`,
+      headers: bearer(a.adminKey),
+      payload: {},
+    })
+    expect(res.statusCode).toBe(404)
+  },
+  'POST /v1/batches': async ({ t, a, b, bCredentialId }: World) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: bearer(a.adminKey),
+      payload: { items: [{ ...blockedCall, credentialId: bCredentialId }] },
+    })
+    // The batch is A's; its item names B's credential, which A cannot see, so the item fails.
+    expect(res.statusCode).toBe(202)
+    const items = await t.app.inject({
+      url: `/v1/batches/${res.json<{ id: string }>().id}/items`,
+      headers: bearer(a.adminKey),
+    })
+    expect(items.json<{ data: { error: { class: string } }[] }>().data[0]?.error.class).toBe(
+      'validation_error',
+    )
+    const bList = await t.app.inject({ url: '/v1/batches', headers: bearer(b.adminKey) })
+    expect(bList.body).not.toContain(res.json<{ id: string }>().id)
+  },
+  'GET /v1/batches': async ({ t, a, bBatchId }: World) => {
+    const res = await t.app.inject({ url: '/v1/batches', headers: bearer(a.adminKey) })
+    expect(res.statusCode).toBe(200)
+    expect(res.body).not.toContain(bBatchId)
+  },
+  'GET /v1/batches/:id': async ({ t, a, bBatchId }: World) => {
+    const res = await t.app.inject({ url: `/v1/batches/${bBatchId}`, headers: bearer(a.adminKey) })
+    expect(res.statusCode).toBe(404)
+  },
+  'GET /v1/batches/:id/items': async ({ t, a, bBatchId }: World) => {
+    const res = await t.app.inject({ url: `/v1/batches/${bBatchId}/items`, headers: bearer(a.adminKey) })
+    expect(res.statusCode).toBe(404)
+  },
+  'POST /v1/batches/:id/cancel': async ({ t, a, bBatchId }: World) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/batches/${bBatchId}/cancel`,
+      headers: bearer(a.adminKey),
+      payload: {},
+    })
+    expect(res.statusCode).toBe(404)
+  },
+})
+
 /** A concrete URL for a route template: path parameters get a plausible id. */
 function concrete(url: string): string {
   return url.replace(/:([A-Za-z]+)/g, 'x_0000')
@@ -369,7 +488,29 @@ describe.each(dialects)('access control on %s', (dialect) => {
       })
       expect(saved.statusCode, saved.body).toBe(201)
     }
-    world = { t, a, b, password, bCredentialId: credential.json<{ id: string }>().id }
+    const execution = await t.app.inject({
+      method: 'POST',
+      url: '/v1/executions',
+      headers: bearer(b.adminKey),
+      payload: blockedCall,
+    })
+    expect(execution.statusCode, execution.body).toBe(200)
+    const batch = await t.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: bearer(b.adminKey),
+      payload: { items: [blockedCall] },
+    })
+    expect(batch.statusCode, batch.body).toBe(202)
+    world = {
+      t,
+      a,
+      b,
+      password,
+      bCredentialId: credential.json<{ id: string }>().id,
+      bExecutionId: execution.json<{ id: string }>().id,
+      bBatchId: batch.json<{ id: string }>().id,
+    }
   })
   afterAll(() => world.t.close())
 

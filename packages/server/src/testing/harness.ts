@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
+import type { Resolver } from '@toolplane/sdk'
+import { Redis } from 'ioredis'
 import pino from 'pino'
 import { buildApp } from '../app.js'
 import type { Scope } from '../auth/scopes.js'
@@ -12,6 +15,7 @@ import type { Infrastructure } from '../infra/setup.js'
 import { loggerOptions } from '../observability/logging.js'
 import type { LoadedPlugins } from '../tools/plugins.js'
 import { createTestDatabase } from './databases.js'
+import { testRedisUrl } from './redis-env.js'
 import type { TestDatabase } from './databases.js'
 
 export interface TestApp {
@@ -25,6 +29,8 @@ export interface TestApp {
   logText(): string
   /** The test clock: `now.value` is what the app sees as the current time. */
   readonly now: { value: number }
+  /** The Redis prefix of this app in cluster mode (for a second process joining it). */
+  readonly redisPrefix: string
   /** Creates a workspace with an API key holding `scopes`; returns the key's secret. */
   workspace(slug: string, scopes?: Scope[]): Promise<{ id: string; key: string }>
   /** Adds a key to an existing workspace. */
@@ -39,7 +45,17 @@ export interface TestApp {
 export async function startTestApp(
   dialect: Dialect,
   env: Record<string, string> = {},
-  options: { plugins?: LoadedPlugins; infrastructure?: Infrastructure; testDatabase?: TestDatabase } = {},
+  options: {
+    plugins?: LoadedPlugins
+    infrastructure?: Infrastructure
+    testDatabase?: TestDatabase
+    /** Cluster mode: Redis for locks, events and the BullMQ queue, under a prefix private to this app. */
+    cluster?: boolean
+    resolver?: Resolver
+    retryBaseMs?: number
+    /** Whether this app runs queued jobs (default true); false when another process must. */
+    runWorker?: boolean
+  } = {},
 ): Promise<TestApp> {
   const testDatabase = options.testDatabase ?? (await createTestDatabase(dialect))
   const config = loadConfig({
@@ -47,6 +63,7 @@ export async function startTestApp(
     TOOLPLANE_DATABASE_URL: testDatabase.url,
     TOOLPLANE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
     TOOLPLANE_LOG_LEVEL: 'debug',
+    ...(options.cluster === true ? { TOOLPLANE_REDIS_URL: testRedisUrl } : {}),
     ...env,
   })
   const lines: string[] = []
@@ -65,6 +82,7 @@ export async function startTestApp(
   const database = openDatabase(config.database)
   await migrateUp(database.db)
   const now = { value: Date.UTC(2026, 0, 15, 12) }
+  const redisPrefix = `toolplane-test:${randomBytes(6).toString('hex')}:`
   const masterKey = resolveMasterKey(config.masterKey, () => undefined)
   const app = await buildApp({
     config,
@@ -74,6 +92,10 @@ export async function startTestApp(
     clock: () => now.value,
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
     ...(options.infrastructure === undefined ? {} : { infrastructure: options.infrastructure }),
+    ...(options.resolver === undefined ? {} : { resolver: options.resolver }),
+    retryBaseMs: options.retryBaseMs ?? 20,
+    ...(options.runWorker === undefined ? {} : { runWorker: options.runWorker }),
+    redisPrefix,
   })
 
   const key = async (workspaceId: string, scopes: Scope[]) =>
@@ -89,6 +111,7 @@ export async function startTestApp(
     },
     logText: () => lines.join('\n'),
     now,
+    redisPrefix,
     key,
     async workspace(slug, scopes = ['admin']) {
       const workspace = await app.services.workspaces.create({ slug, name: slug })
@@ -97,6 +120,7 @@ export async function startTestApp(
     async close() {
       await app.close()
       await database.close()
+      if (options.cluster === true) await removeRedisKeys(redisPrefix)
       // A database shared with another app (two "nodes") is dropped by whoever created it.
       if (options.testDatabase === undefined) await testDatabase.drop()
     },
@@ -106,4 +130,19 @@ export async function startTestApp(
 /** `Authorization` header for an API key. */
 export function bearer(key: string): { authorization: string } {
   return { authorization: `Bearer ${key}` }
+}
+
+/** Deletes every Redis key under `prefix` (BullMQ's and ours). */
+async function removeRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 1 })
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+      if (keys.length > 0) await redis.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  } finally {
+    await redis.quit()
+  }
 }

@@ -48,7 +48,13 @@ const ActionSchema = Type.Object(
       Type.Object({ title: Type.Optional(Type.String()), input: AnyJson, output: Type.Optional(AnyJson) }),
     ),
     timeoutMs: Type.Integer(),
-    retry: Type.Object({ maxAttempts: Type.Integer(), idempotent: Type.Boolean() }),
+    retry: Type.Object({
+      maxAttempts: Type.Integer(),
+      idempotent: Type.Union([Type.Boolean(), Type.Literal('depends_on_input')], {
+        description:
+          'Whether running it twice has the effect of running it once; `depends_on_input` when the input decides (http.request: GET, HEAD, PUT, DELETE and OPTIONS are).',
+      }),
+    }),
     scopes: Type.Array(Type.String()),
   },
   { $id: 'Action', title: 'Action' },
@@ -142,7 +148,13 @@ function actionView(tool: Tool, action: Action) {
     output: action.output as Record<string, unknown>,
     examples: action.examples.map((e) => ({ ...e })),
     timeoutMs: action.timeoutMs,
-    retry: { ...action.retry },
+    retry: {
+      maxAttempts: action.retry.maxAttempts,
+      idempotent:
+        typeof action.retry.idempotent === 'function'
+          ? ('depends_on_input' as const)
+          : action.retry.idempotent,
+    },
     scopes: [...action.scopes],
   }
 }

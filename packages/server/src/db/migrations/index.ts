@@ -4,6 +4,7 @@ import * as workspaceTools from './0002-workspace-tools.js'
 import * as credentials from './0003-credentials.js'
 import * as oauth from './0004-oauth.js'
 import * as credentialOutcomes from './0005-credential-outcomes.js'
+import * as executions from './0006-executions.js'
 
 /**
  * Every migration, in order. Imported statically (not read from a folder at run time) so the
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003-credentials': credentials,
   '0004-oauth': oauth,
   '0005-credential-outcomes': credentialOutcomes,
+  '0006-executions': executions,
 }

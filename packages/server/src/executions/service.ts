@@ -1,0 +1,977 @@
+/**
+ * The execution engine (SPEC §5): validate → input transformation → credential (refreshed when it
+ * expires soon) → call under a time limit → classify → retry when retryable → output transformation
+ * → record → events. Sync executions run in the request; async ones are a job on the queue, run by
+ * whichever worker claims it. See README.md for the invariants.
+ */
+import { createHash } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  AbortedError,
+  ActionError,
+  ValidationError,
+  isIdempotent,
+  previewAction,
+  redactSecrets,
+  runAction,
+  secretPaths,
+  toActionError,
+  validate,
+} from '@toolplane/sdk'
+import type { Action, ActionLog, HttpExchange, Resolver, Tool } from '@toolplane/sdk'
+import type { FastifyBaseLogger } from 'fastify'
+import { v7 as uuidv7 } from 'uuid'
+import { openSecrets, parseEnvelope, sealSecrets, serializeEnvelope } from '../credentials/envelope.js'
+import type { Keyring } from '../credentials/keyring.js'
+import type { OAuthConnections } from '../credentials/oauth-connections.js'
+import type { CredentialService } from '../credentials/service.js'
+import { toPage } from '../db/pagination.js'
+import type { Page, PageRequest } from '../db/pagination.js'
+import { AppError } from '../errors.js'
+import type { FieldError } from '../errors.js'
+import type { EventBus } from '../infra/events.js'
+import type { Job, JobContext, JobQueue } from '../infra/queue.js'
+import { RescheduleJob } from '../infra/queue.js'
+import type { ToolCatalog } from '../tools/service.js'
+import { CircuitOpenError, createCircuitBreakers } from './circuit-breaker.js'
+import { describeError } from './error-classes.js'
+import type { ExecutionMetrics } from './metrics.js'
+import { retryDelayMs, shouldRetry } from './retry.js'
+import type { ExecutionFilter, ExecutionRow, ExecutionStore } from './store.js'
+import { TransformError, transformFor } from './transform.js'
+import { executionSummary, executionView, searchTextOf } from './view.js'
+import type { AttemptRecord, ExecutionView } from './view.js'
+
+export const executionStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export type ExecutionStatus = (typeof executionStatuses)[number]
+const finalStatuses: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled'])
+
+/** The job queue names the engine uses. */
+export const executionQueue = 'executions'
+
+/** An idempotency key is remembered this long (SPEC §5). */
+export const idempotencyWindowMs = 24 * 3_600_000
+
+/** A sync execution waits at most this long in all between attempts; a longer wait fails fast. */
+export const syncRetryBudgetMs = 10_000
+/** An async execution waits this long between attempts in its worker; longer waits go back to the queue. */
+export const inlineRetryLimitMs = 2_000
+
+/** Largest per-execution overrides a caller may ask for. */
+export const maxTimeoutMs = 300_000
+export const maxAttemptsLimit = 10
+
+export interface TransformSpec {
+  readonly input?: string
+  readonly output?: string
+}
+
+/** `POST /v1/executions`, after schema validation. */
+export interface ExecutionRequest {
+  /** `tool.action`. */
+  readonly action: string
+  readonly credentialId?: string | null
+  readonly input?: unknown
+  readonly mode?: 'sync' | 'async'
+  readonly transform?: TransformSpec
+  readonly dryRun?: boolean
+  readonly timeoutMs?: number
+  readonly maxAttempts?: number
+}
+
+/** Per-execution overrides, stored with the row so a worker (or a retry) runs it the same way. */
+interface RunOptions {
+  timeoutMs?: number
+  maxAttempts?: number
+  /** A batch item's input transformation runs when the item runs, with `$items` bound. */
+  deferredInputTransform?: boolean
+}
+
+/** What `submit` answers. */
+export type SubmitResult =
+  | { kind: 'execution'; execution: ExecutionView; replayed: boolean }
+  | { kind: 'dry_run'; preview: DryRunPreview }
+
+export interface DryRunPreview {
+  readonly dryRun: true
+  readonly action: string
+  readonly credentialId: string | null
+  /** The input after the transformation and validation, secrets redacted. */
+  readonly input: unknown
+  /** The requests the action would send, secrets masked; empty for actions that send no HTTP. */
+  readonly requests: readonly {
+    method: string
+    url: string
+    headers: Record<string, string>
+    body?: string | undefined
+  }[]
+  readonly note?: string
+}
+
+/** How a run ended, before it is recorded. */
+type Outcome =
+  | { kind: 'succeeded'; output: unknown }
+  | { kind: 'failed'; error: ActionError }
+  | { kind: 'cancelled'; error: ActionError }
+  | { kind: 'reschedule'; delayMs: number }
+  | { kind: 'interrupted' }
+
+/** How long a run may wait between attempts, and whether it can go back to the queue instead. */
+interface RunBudget {
+  readonly maxInlineWaitMs: number
+  readonly totalWaitMs: number
+  readonly canReschedule: boolean
+}
+
+/** Thrown out of a job handler when the worker shuts down mid-run: the queue hands the job back. */
+class Interrupted extends Error {
+  override name = 'Interrupted'
+}
+
+export interface ExecutionDeps {
+  readonly store: ExecutionStore
+  readonly catalog: ToolCatalog
+  readonly credentials: CredentialService
+  readonly connections: OAuthConnections
+  readonly keyring: Keyring
+  readonly queue: JobQueue
+  readonly events: EventBus
+  readonly metrics: ExecutionMetrics
+  readonly clock: () => number
+  readonly log: FastifyBaseLogger
+  readonly network: { readonly allowPrivateNetwork: boolean; readonly resolver?: Resolver }
+  /** Delays between attempts; tests shrink them. */
+  readonly retryBaseMs?: number
+  /** Randomness of the back-off; tests pin it. */
+  readonly random?: () => number
+}
+
+const secretPathsOf = new WeakMap<object, boolean>()
+
+/** Whether an action's input schema marks any field secret (cached per schema). */
+function hasSecretInput(action: Action): boolean {
+  let known = secretPathsOf.get(action.input)
+  if (known === undefined) {
+    known = secretPaths(action.input).length > 0
+    secretPathsOf.set(action.input, known)
+  }
+  return known
+}
+
+/** A stable hash of a request body: the same JSON with keys in any order hashes the same. */
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex')
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  const text = JSON.stringify(value) as string | undefined
+  return text ?? 'null'
+}
+
+function fieldErrorsOf(error: ValidationError, prefix: string): FieldError[] {
+  return error.errors.map((e) => ({ path: `${prefix}${e.path}`, message: e.message }))
+}
+
+// A function, so the compiler does not assume the signal kept the state it had before an await.
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted
+}
+
+function abortable(ms: number, signal: AbortSignal): Promise<void> {
+  return sleep(ms, undefined, { signal }).catch(() => undefined)
+}
+
+/**
+ * The execution engine.
+ *
+ * @example
+ * const engine = executionService(deps)
+ * const result = await engine.submit(workspaceId, { action: 'http.request', input, mode: 'sync' }, { correlationId })
+ */
+export function executionService(deps: ExecutionDeps) {
+  const { store, catalog, credentials, connections, keyring, queue, events, metrics, clock, log } = deps
+  const breakers = createCircuitBreakers({ clock })
+  /** Runs on this node, so a cancellation (from any node) can abort the upstream call. */
+  const running = new Map<string, AbortController>()
+  const unsubscribeCancel = events.subscribe({ types: ['execution.cancel_requested'] }, (event) => {
+    const id = (event.data as { id?: unknown }).id
+    if (typeof id === 'string') running.get(id)?.abort(new AbortedError('The execution was cancelled'))
+  })
+
+  async function resolveAction(
+    workspaceId: string,
+    name: string,
+  ): Promise<{ tool: Tool; action: Action; toolSlug: string; actionName: string }> {
+    const dot = name.indexOf('.')
+    const invalid = (message: string) =>
+      new AppError('validation_error', message, { errors: [{ path: '/action', message }] })
+    if (dot <= 0 || dot === name.length - 1) {
+      throw invalid(`"${name}" is not an action name; write it tool.action, such as http.request`)
+    }
+    const toolSlug = name.slice(0, dot)
+    const actionName = name.slice(dot + 1)
+    let tool: Tool
+    try {
+      tool = (await catalog.get(workspaceId, toolSlug)).tool
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') {
+        throw invalid(`There is no tool "${toolSlug}"; GET /v1/tools lists them`)
+      }
+      throw error
+    }
+    const action = tool.actions.find((a) => a.name === actionName)
+    if (action === undefined) {
+      throw invalid(
+        `The tool "${toolSlug}" has no action "${actionName}"; GET /v1/tools/${toolSlug} lists them`,
+      )
+    }
+    return { tool, action, toolSlug, actionName }
+  }
+
+  async function checkCredential(workspaceId: string, tool: Tool, credentialId: string | null | undefined) {
+    if (credentialId === null || credentialId === undefined) {
+      if (!tool.authMethods.some((m) => m.kind === 'none')) {
+        const message = `The tool "${tool.slug}" needs a credential; pass credentialId`
+        throw new AppError('validation_error', message, { errors: [{ path: '/credentialId', message }] })
+      }
+      return null
+    }
+    const credential = await credentials.get(workspaceId, credentialId)
+    if (credential.tool !== tool.slug) {
+      const message = `The credential ${credentialId} is for the tool "${credential.tool}", not "${tool.slug}"`
+      throw new AppError('validation_error', message, { errors: [{ path: '/credentialId', message }] })
+    }
+    return credential
+  }
+
+  function compileTransforms(spec: TransformSpec | undefined): void {
+    for (const where of ['input', 'output'] as const) {
+      const expression = spec?.[where]
+      if (expression === undefined) continue
+      try {
+        transformFor(expression, where)
+      } catch (error) {
+        if (!(error instanceof TransformError)) throw error
+        throw new AppError('validation_error', error.message, {
+          errors: [{ path: `/transform/${where}`, message: error.message }],
+        })
+      }
+    }
+  }
+
+  /** Applies the input transformation (if any) and validates the result against the action's schema. */
+  async function prepareInput(
+    action: Action,
+    raw: unknown,
+    transform: TransformSpec | undefined,
+    bindings: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    let input: unknown = raw ?? {}
+    if (transform?.input !== undefined) {
+      input = await transformFor(transform.input, 'input').evaluate(input, bindings)
+    }
+    const checked = validate(action.input, input)
+    if (!checked.ok) throw new ValidationError('input', checked.errors, 'input')
+    return checked.value as Record<string, unknown>
+  }
+
+  function shownInput(action: Action, input: unknown): unknown {
+    return hasSecretInput(action) ? redactSecrets(action.input, input) : input
+  }
+
+  function sealInput(
+    action: Action,
+    workspaceId: string,
+    executionId: string,
+    input: Record<string, unknown>,
+  ): string | null {
+    if (!hasSecretInput(action)) return null
+    return serializeEnvelope(sealSecrets(input, { workspaceId, credentialId: executionId }, keyring))
+  }
+
+  function inputOf(row: ExecutionRow): Record<string, unknown> {
+    if (row.input_sealed !== null) {
+      return openSecrets(
+        parseEnvelope(row.input_sealed),
+        { workspaceId: row.workspace_id, credentialId: row.id },
+        keyring,
+      )
+    }
+    return JSON.parse(row.input) as Record<string, unknown>
+  }
+
+  function optionsOf(row: ExecutionRow): RunOptions {
+    return row.options === null ? {} : (JSON.parse(row.options) as RunOptions)
+  }
+
+  function transformOf(row: ExecutionRow): TransformSpec | undefined {
+    return row.transform === null ? undefined : (JSON.parse(row.transform) as TransformSpec)
+  }
+
+  function actionLog(row: ExecutionRow): ActionLog {
+    let child: FastifyBaseLogger | undefined
+    const logger = () =>
+      (child ??= log.child({
+        executionId: row.id,
+        correlationId: row.correlation_id,
+        action: `${row.tool}.${row.action}`,
+      }))
+    return {
+      debug: (message, fields) => {
+        logger().debug(fields ?? {}, message)
+      },
+      info: (message, fields) => {
+        logger().info(fields ?? {}, message)
+      },
+      warn: (message, fields) => {
+        logger().warn(fields ?? {}, message)
+      },
+      error: (message, fields) => {
+        logger().error(fields ?? {}, message)
+      },
+    }
+  }
+
+  /**
+   * Calls the action, attempt after attempt, until it succeeds, fails for good, is cancelled, or has
+   * to wait longer than this run may (`maxInlineWaitMs`). Every attempt is appended to `attempts`.
+   */
+  async function attemptRun(
+    row: ExecutionRow,
+    tool: Tool,
+    action: Action,
+    input: Record<string, unknown>,
+    attempts: AttemptRecord[],
+    signal: AbortSignal,
+    budget: RunBudget,
+  ): Promise<Outcome> {
+    const options = optionsOf(row)
+    const maxAttempts = options.maxAttempts ?? action.retry.maxAttempts
+    const idempotent = isIdempotent(action, input)
+    const breakerKey = `${row.workspace_id}:${row.tool}:${row.credential_id ?? 'none'}`
+    let waited = 0
+    for (;;) {
+      const number = attempts.length + 1
+      const startedAt = clock()
+      const started = performance.now()
+      let lastExchange: HttpExchange | undefined
+      try {
+        breakers.before(breakerKey)
+        let credentialMethod = ''
+        let baseUrl = tool.baseUrl
+        const call = async (secrets: Record<string, unknown> | null) =>
+          runAction(tool, action.name, {
+            input,
+            ...(secrets === null ? {} : { credential: { authMethod: credentialMethod, secrets } }),
+            ...(baseUrl === undefined ? {} : { baseUrl }),
+            allowPrivateNetwork: deps.network.allowPrivateNetwork,
+            ...(deps.network.resolver === undefined ? {} : { resolver: deps.network.resolver }),
+            signal,
+            ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+            log: actionLog(row),
+            onExchange: (exchange) => {
+              lastExchange = exchange
+            },
+          })
+        let result
+        if (row.credential_id === null) {
+          result = await call(null)
+        } else {
+          const credential = await credentials.get(row.workspace_id, row.credential_id)
+          credentialMethod = credential.authMethod
+          baseUrl = credential.baseUrl ?? tool.baseUrl
+          result = await connections.useCredential(
+            row.workspace_id,
+            row.credential_id,
+            call,
+            (error) => toActionError(error).class,
+          )
+        }
+        breakers.success(breakerKey)
+        attempts.push({
+          number,
+          status: 'succeeded',
+          httpStatus: lastExchange?.status ?? null,
+          errorClass: null,
+          startedAt,
+          durationMs: Math.round(performance.now() - started),
+        })
+        metrics.attempts.inc({ tool: row.tool, action: row.action, outcome: 'succeeded' })
+        return { kind: 'succeeded', output: result.output }
+      } catch (thrown) {
+        const error = refusedRefresh(thrown) ?? toActionError(thrown)
+        // The breaker's own refusal is not an outcome of a call; a cancelled probe frees its slot.
+        if (!(error instanceof CircuitOpenError)) breakers.failure(breakerKey, error.class)
+        const attempt: AttemptRecord = {
+          number,
+          status: 'failed',
+          httpStatus: error.httpStatus ?? lastExchange?.status ?? null,
+          errorClass: error.class,
+          startedAt,
+          durationMs: Math.round(performance.now() - started),
+          error: error.message,
+        }
+        metrics.attempts.inc({ tool: row.tool, action: row.action, outcome: error.class })
+        if (signal.aborted) {
+          attempts.push(attempt)
+          return signal.reason instanceof Interrupted ? { kind: 'interrupted' } : { kind: 'cancelled', error }
+        }
+        if (!shouldRetry(error, { attempt: number, maxAttempts, idempotent })) {
+          attempts.push(attempt)
+          return { kind: 'failed', error }
+        }
+        const delayMs = retryDelayMs(number, {
+          ...(deps.retryBaseMs === undefined ? {} : { baseMs: deps.retryBaseMs }),
+          ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+          ...(deps.random === undefined ? {} : { random: deps.random }),
+        })
+        attempts.push({ ...attempt, retryInMs: delayMs })
+        if (delayMs > budget.maxInlineWaitMs || waited + delayMs > budget.totalWaitMs) {
+          return budget.canReschedule ? { kind: 'reschedule', delayMs } : { kind: 'failed', error }
+        }
+        waited += delayMs
+        await abortable(delayMs, signal)
+        if (isAborted(signal)) {
+          return signal.reason instanceof Interrupted
+            ? { kind: 'interrupted' }
+            : { kind: 'cancelled', error: new AbortedError('The execution was cancelled') }
+        }
+      }
+    }
+  }
+
+  /** A refused OAuth refresh is an AppError from the credentials domain; the record shows it as a class. */
+  function refusedRefresh(error: unknown): ActionError | undefined {
+    if (!(error instanceof AppError)) return undefined
+    if (error.code === 'not_found') {
+      return new ActionError('auth_error', 'The credential no longer exists', { requestSent: false })
+    }
+    return new ActionError('credential_expired', error.detail, { requestSent: false, retryable: false })
+  }
+
+  /** Records how a run ended (unless it must go back to the queue) and tells whoever listens. */
+  async function finish(
+    row: ExecutionRow,
+    outcome: Exclude<Outcome, { kind: 'reschedule' } | { kind: 'interrupted' }>,
+    attempts: readonly AttemptRecord[],
+    shown: { input: unknown; output?: unknown },
+  ): Promise<ExecutionRow> {
+    const now = clock()
+    const startedAt = row.started_at ?? now
+    const status: ExecutionStatus =
+      outcome.kind === 'succeeded' ? 'succeeded' : outcome.kind === 'cancelled' ? 'cancelled' : 'failed'
+    const error = outcome.kind === 'succeeded' ? null : describeError(outcome.error)
+    const output = outcome.kind === 'succeeded' ? shown.output : undefined
+    const changes = {
+      status,
+      output: output === undefined ? null : JSON.stringify(output),
+      error: error === null ? null : JSON.stringify(error),
+      error_class: error?.class ?? null,
+      attempts: JSON.stringify(attempts),
+      finished_at: now,
+      duration_ms: now - startedAt,
+      input: JSON.stringify(shown.input),
+      search_text: searchTextOf({ tool: row.tool, action: row.action, input: shown.input, output, error }),
+    }
+    await store.transition(row.id, ['running', 'queued'], changes)
+    const finished: ExecutionRow = { ...row, ...changes, started_at: startedAt }
+    metrics.executions.inc({
+      tool: row.tool,
+      action: row.action,
+      status,
+      error_class: error?.class ?? 'none',
+    })
+    metrics.duration.observe({ tool: row.tool, action: row.action }, (now - startedAt) / 1000)
+    publish(finished)
+    return finished
+  }
+
+  function publish(row: ExecutionRow): void {
+    events
+      .publish({
+        type: `execution.${row.status}`,
+        workspaceId: row.workspace_id,
+        data: executionSummary(row),
+      })
+      .catch((error: unknown) => {
+        log.warn({ err: error, executionId: row.id }, 'publishing an execution event failed')
+      })
+  }
+
+  /**
+   * Runs a claimed row to an outcome: prepares the input (a batch item's deferred transformation),
+   * attempts the call, applies the output transformation. Used by sync requests, workers and batches.
+   */
+  async function execute(
+    row: ExecutionRow,
+    signal: AbortSignal,
+    budget: RunBudget,
+    bindings: Record<string, unknown> = {},
+  ): Promise<{ row: ExecutionRow; outcome: Outcome }> {
+    const attempts = JSON.parse(row.attempts) as AttemptRecord[]
+    const transform = transformOf(row)
+    const options = optionsOf(row)
+    const allBindings = {
+      ...bindings,
+      execution: { id: row.id, action: `${row.tool}.${row.action}`, correlationId: row.correlation_id },
+    }
+    let tool: Tool
+    let action: Action
+    try {
+      ;({ tool, action } = await resolveAction(row.workspace_id, `${row.tool}.${row.action}`))
+    } catch (error) {
+      const reason = error instanceof AppError ? error.detail : 'The action could not be loaded'
+      const outcome = { kind: 'failed' as const, error: new ActionError('validation_error', reason) }
+      return { row: await finish(row, outcome, attempts, { input: JSON.parse(row.input) }), outcome }
+    }
+    let input: Record<string, unknown>
+    try {
+      input = inputOf(row)
+      if (options.deferredInputTransform === true) {
+        input = await prepareInput(action, input, transform, allBindings)
+      }
+    } catch (thrown) {
+      const error = thrown instanceof ValidationError ? thrown : toActionError(thrown)
+      const outcome = { kind: 'failed' as const, error }
+      return { row: await finish(row, outcome, attempts, { input: JSON.parse(row.input) }), outcome }
+    }
+    const shown = { input: shownInput(action, input) }
+    const outcome = await attemptRun(row, tool, action, input, attempts, signal, budget)
+    if (outcome.kind === 'interrupted' && !budget.canReschedule) {
+      // A sync run has no job to hand back to: the caller's request ends with the server.
+      const failed = {
+        kind: 'failed' as const,
+        error: new ActionError('internal_error', 'The server stopped while the execution ran; retry it.'),
+      }
+      return { row: await finish(row, failed, attempts, shown), outcome: failed }
+    }
+    if (outcome.kind === 'reschedule' || outcome.kind === 'interrupted') {
+      const changes = {
+        status: 'queued',
+        attempts: JSON.stringify(attempts),
+        ...(options.deferredInputTransform === true
+          ? {
+              input: JSON.stringify(shown.input),
+              input_sealed: sealInput(action, row.workspace_id, row.id, input),
+              options: JSON.stringify({ ...options, deferredInputTransform: false }),
+            }
+          : {}),
+      }
+      await store.transition(row.id, ['running'], changes)
+      return { row: { ...row, ...changes }, outcome }
+    }
+    if (outcome.kind !== 'succeeded') {
+      return { row: await finish(row, outcome, attempts, shown), outcome }
+    }
+    let output = outcome.output
+    if (transform?.output !== undefined) {
+      try {
+        output = (await transformFor(transform.output, 'output').evaluate(output, allBindings)) ?? null
+      } catch (thrown) {
+        const failed = { kind: 'failed' as const, error: toActionError(thrown) }
+        return { row: await finish(row, failed, attempts, shown), outcome: failed }
+      }
+    }
+    const succeeded = { kind: 'succeeded' as const, output }
+    return { row: await finish(row, succeeded, attempts, { ...shown, output }), outcome: succeeded }
+  }
+
+  /** Runs `work` with an abort controller that a cancellation from any node can fire. */
+  async function cancellable<T>(
+    id: string,
+    outer: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+  ) {
+    const controller = new AbortController()
+    const onOuter = () => {
+      controller.abort(new Interrupted('The worker is shutting down'))
+    }
+    outer?.addEventListener('abort', onOuter, { once: true })
+    running.set(id, controller)
+    try {
+      return await work(controller.signal)
+    } finally {
+      running.delete(id)
+      outer?.removeEventListener('abort', onOuter)
+    }
+  }
+
+  /** The first request's execution, once it is final (sync) or stored (async). */
+  async function waitForFinal(workspaceId: string, id: string, deadline: number): Promise<ExecutionRow> {
+    for (;;) {
+      const row = await store.get(workspaceId, id)
+      if (row !== undefined && (finalStatuses.has(row.status) || row.mode === 'async')) return row
+      if (Date.now() > deadline) {
+        if (row !== undefined) return row
+        throw new AppError(
+          'conflict',
+          'The first request with this Idempotency-Key has not finished yet; retry later.',
+        )
+      }
+      await sleep(20)
+    }
+  }
+
+  async function claimKey(
+    workspaceId: string,
+    key: string,
+    hash: string,
+    executionId: string,
+  ): Promise<{ claimed: true } | { claimed: false; executionId: string }> {
+    const now = clock()
+    for (let round = 0; round < 2; round += 1) {
+      const claimed = await store.claimIdempotencyKey({
+        workspace_id: workspaceId,
+        key,
+        request_hash: hash,
+        execution_id: executionId,
+        created_at: now,
+        expires_at: now + idempotencyWindowMs,
+      })
+      if (claimed) return { claimed: true }
+      const existing = await store.getIdempotencyKey(workspaceId, key)
+      if (existing === undefined) continue
+      if (existing.expires_at < now) {
+        await store.releaseIdempotencyKey(workspaceId, key, { expiredBefore: now })
+        continue
+      }
+      if (existing.request_hash !== hash) {
+        throw new AppError(
+          'conflict',
+          'This Idempotency-Key was used within the last 24 hours with a different request body. Use a new key for a new request.',
+        )
+      }
+      return { claimed: false, executionId: existing.execution_id }
+    }
+    throw new AppError('conflict', 'The Idempotency-Key is being claimed by another request; retry.')
+  }
+
+  function newRow(
+    workspaceId: string,
+    fields: {
+      id?: string
+      toolSlug: string
+      action: Action
+      credentialId: string | null
+      mode: 'sync' | 'async'
+      input: Record<string, unknown>
+      transform: TransformSpec | undefined
+      options: RunOptions
+      correlationId: string
+      batchId?: string
+      batchIndex?: number
+      retryOf?: string
+      status: ExecutionStatus
+    },
+  ): ExecutionRow {
+    const id = fields.id ?? uuidv7()
+    const now = clock()
+    const shown = shownInput(fields.action, fields.input)
+    const options = Object.keys(fields.options).length === 0 ? null : JSON.stringify(fields.options)
+    return {
+      id,
+      workspace_id: workspaceId,
+      tool: fields.toolSlug,
+      action: fields.action.name,
+      credential_id: fields.credentialId,
+      mode: fields.mode,
+      status: fields.status,
+      input: JSON.stringify(shown),
+      input_sealed: sealInput(fields.action, workspaceId, id, fields.input),
+      output: null,
+      error: null,
+      error_class: null,
+      attempts: '[]',
+      transform:
+        fields.transform?.input === undefined && fields.transform?.output === undefined
+          ? null
+          : JSON.stringify(fields.transform),
+      options,
+      batch_id: fields.batchId ?? null,
+      batch_index: fields.batchIndex ?? null,
+      retry_of: fields.retryOf ?? null,
+      correlation_id: fields.correlationId,
+      cancel_requested: 0,
+      search_text: searchTextOf({ tool: fields.toolSlug, action: fields.action.name, input: shown }),
+      created_at: now,
+      started_at: fields.status === 'running' ? now : null,
+      finished_at: null,
+      duration_ms: null,
+    }
+  }
+
+  /** Inserts and runs (sync) or enqueues (async) a prepared row. */
+  async function start(row: ExecutionRow): Promise<ExecutionRow> {
+    await store.insert(row)
+    if (row.mode === 'async') {
+      try {
+        await queue.enqueue(executionQueue, { executionId: row.id }, { id: row.id })
+      } catch (error) {
+        // Accepted but not queued: the stale-run sweep would find it; say so rather than pretend.
+        log.error({ err: error, executionId: row.id }, 'enqueueing an execution failed; the sweep will retry')
+      }
+      publish(row)
+      return row
+    }
+    publish(row)
+    const { row: finished } = await cancellable(row.id, undefined, (signal) =>
+      execute(row, signal, {
+        maxInlineWaitMs: syncRetryBudgetMs,
+        totalWaitMs: syncRetryBudgetMs,
+        canReschedule: false,
+      }),
+    )
+    return finished
+  }
+
+  return {
+    /**
+     * `POST /v1/executions`: checks the request (a bad one changes nothing), then runs it now (sync),
+     * queues it (async), or describes the request it would send (dry run).
+     */
+    async submit(
+      workspaceId: string,
+      request: ExecutionRequest,
+      context: { correlationId: string; idempotencyKey?: string | undefined; body: unknown },
+    ): Promise<SubmitResult> {
+      const { tool, action, toolSlug } = await resolveAction(workspaceId, request.action)
+      const credential = await checkCredential(workspaceId, tool, request.credentialId)
+      compileTransforms(request.transform)
+      let input: Record<string, unknown>
+      try {
+        input = await prepareInput(action, request.input, request.transform, {
+          execution: { id: null, action: request.action, correlationId: context.correlationId },
+        })
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new AppError('validation_error', error.message, { errors: fieldErrorsOf(error, '/input') })
+        }
+        if (error instanceof TransformError) {
+          throw new AppError('validation_error', error.message, {
+            errors: [{ path: '/transform/input', message: error.message }],
+          })
+        }
+        throw error
+      }
+
+      if (request.dryRun === true) {
+        const secrets = credential === null ? null : await connections.secretsFor(workspaceId, credential.id)
+        const baseUrl = credential?.baseUrl ?? tool.baseUrl
+        const preview = await previewAction(tool, action.name, {
+          input,
+          ...(credential === null || secrets === null
+            ? {}
+            : { credential: { authMethod: credential.authMethod, secrets } }),
+          ...(baseUrl === undefined ? {} : { baseUrl }),
+          allowPrivateNetwork: deps.network.allowPrivateNetwork,
+        })
+        return {
+          kind: 'dry_run',
+          preview: {
+            dryRun: true,
+            action: request.action,
+            credentialId: credential?.id ?? null,
+            input: shownInput(action, input),
+            requests: preview.requests,
+            ...(preview.note === undefined ? {} : { note: preview.note }),
+          },
+        }
+      }
+
+      const mode = request.mode ?? 'sync'
+      const options: RunOptions = {
+        ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+        ...(request.maxAttempts === undefined ? {} : { maxAttempts: request.maxAttempts }),
+      }
+      const id = uuidv7()
+      const key = context.idempotencyKey
+      if (key !== undefined) {
+        const claim = await claimKey(workspaceId, key, requestHash(context.body), id)
+        if (!claim.claimed) {
+          const first = await waitForFinal(workspaceId, claim.executionId, Date.now() + maxTimeoutMs)
+          return { kind: 'execution', execution: executionView(first), replayed: true }
+        }
+      }
+      const row = newRow(workspaceId, {
+        id,
+        toolSlug,
+        action,
+        credentialId: credential?.id ?? null,
+        mode,
+        input,
+        transform: request.transform,
+        options,
+        correlationId: context.correlationId,
+        status: mode === 'sync' ? 'running' : 'queued',
+      })
+      try {
+        return { kind: 'execution', execution: executionView(await start(row)), replayed: false }
+      } catch (error) {
+        if (key !== undefined) await store.releaseIdempotencyKey(workspaceId, key, { executionId: id })
+        throw error
+      }
+    },
+
+    async get(workspaceId: string, id: string): Promise<ExecutionView> {
+      const row = await store.get(workspaceId, id)
+      if (row === undefined) throw new AppError('not_found', `No execution ${id} in this workspace.`)
+      return executionView(row)
+    },
+
+    async list(
+      workspaceId: string,
+      filter: ExecutionFilter,
+      page: PageRequest,
+    ): Promise<Page<ExecutionView>> {
+      const rows = await store.list(workspaceId, filter, page)
+      const result = toPage(rows, page.limit, (row) => row.id)
+      return { data: result.data.map(executionView), nextCursor: result.nextCursor }
+    },
+
+    /** A failed or cancelled execution, run again as a new execution linked to it. */
+    async retry(
+      workspaceId: string,
+      id: string,
+      context: { correlationId: string; mode?: 'sync' | 'async' | undefined },
+    ): Promise<ExecutionView> {
+      const old = await store.get(workspaceId, id)
+      if (old === undefined) throw new AppError('not_found', `No execution ${id} in this workspace.`)
+      if (old.status !== 'failed' && old.status !== 'cancelled') {
+        throw new AppError(
+          'conflict',
+          `Execution ${id} is ${old.status}; only failed or cancelled ones can be retried.`,
+        )
+      }
+      const { action } = await resolveAction(workspaceId, `${old.tool}.${old.action}`)
+      if (old.credential_id !== null) await credentials.get(workspaceId, old.credential_id)
+      const options = optionsOf(old)
+      const row = newRow(workspaceId, {
+        toolSlug: old.tool,
+        action,
+        credentialId: old.credential_id,
+        mode: context.mode ?? (old.mode === 'sync' ? 'sync' : 'async'),
+        input: inputOf(old),
+        transform: transformOf(old),
+        options: { ...options, deferredInputTransform: options.deferredInputTransform === true },
+        correlationId: context.correlationId,
+        retryOf: old.id,
+        status: (context.mode ?? old.mode) === 'sync' ? 'running' : 'queued',
+      })
+      return executionView(await start(row))
+    },
+
+    /** Cancels a queued execution at once, or asks the node running it to abort the upstream call. */
+    async cancel(workspaceId: string, id: string): Promise<ExecutionView> {
+      const row = await store.get(workspaceId, id)
+      if (row === undefined) throw new AppError('not_found', `No execution ${id} in this workspace.`)
+      if (finalStatuses.has(row.status)) {
+        throw new AppError('conflict', `Execution ${id} already ${row.status}; there is nothing to cancel.`)
+      }
+      const now = clock()
+      const error = describeError(new AbortedError('The execution was cancelled before it ran'))
+      const cancelled = await store.transition(id, ['queued'], {
+        status: 'cancelled',
+        cancel_requested: 1,
+        finished_at: now,
+        duration_ms: 0,
+        error: JSON.stringify(error),
+        error_class: 'cancelled',
+      })
+      if (cancelled) {
+        const after = (await store.get(workspaceId, id)) ?? row
+        metrics.executions.inc({
+          tool: row.tool,
+          action: row.action,
+          status: 'cancelled',
+          error_class: 'cancelled',
+        })
+        publish(after)
+        return executionView(after)
+      }
+      await store.transition(id, ['running'], { cancel_requested: 1 })
+      running.get(id)?.abort(new AbortedError('The execution was cancelled'))
+      await events.publish({ type: 'execution.cancel_requested', workspaceId, data: { id } })
+      // Give the run a moment to stop, so the answer usually shows the final state.
+      const deadline = Date.now() + 2_000
+      for (;;) {
+        const now = await store.get(workspaceId, id)
+        if (now === undefined) throw new AppError('not_found', `No execution ${id} in this workspace.`)
+        if (finalStatuses.has(now.status) || Date.now() > deadline) return executionView(now)
+        await sleep(20)
+      }
+    },
+
+    /** The queue's handler for `executions` jobs. */
+    async runJob(job: Job<{ executionId: string }>, context: JobContext): Promise<void> {
+      const row = await store.getById(job.data.executionId)
+      if (row === undefined || finalStatuses.has(row.status)) return
+      if (row.cancel_requested === 1) {
+        await finish(
+          row,
+          { kind: 'cancelled', error: new AbortedError('The execution was cancelled') },
+          JSON.parse(row.attempts) as AttemptRecord[],
+          { input: JSON.parse(row.input) },
+        )
+        return
+      }
+      const startedAt = row.started_at ?? clock()
+      const claimed = await store.transition(row.id, ['queued', 'running'], {
+        status: 'running',
+        started_at: startedAt,
+      })
+      if (!claimed) return
+      const claimedRow = { ...row, status: 'running', started_at: startedAt }
+      publish(claimedRow)
+      const { outcome } = await cancellable(row.id, context.signal, (signal) =>
+        execute(claimedRow, signal, {
+          maxInlineWaitMs: inlineRetryLimitMs,
+          totalWaitMs: Number.POSITIVE_INFINITY,
+          canReschedule: true,
+        }),
+      )
+      if (outcome.kind === 'reschedule') throw new RescheduleJob(outcome.delayMs)
+      if (outcome.kind === 'interrupted') throw new Interrupted('The worker shut down during the run')
+    },
+
+    /** Runs one batch item (already claimed as `running`) to its end, waiting out any retry delay. */
+    async runItem(row: ExecutionRow, signal: AbortSignal, bindings: Record<string, unknown>) {
+      return cancellable(row.id, signal, (inner) =>
+        execute(
+          row,
+          inner,
+          {
+            maxInlineWaitMs: Number.POSITIVE_INFINITY,
+            totalWaitMs: Number.POSITIVE_INFINITY,
+            canReschedule: false,
+          },
+          bindings,
+        ),
+      )
+    },
+
+    /** Builds a row for a batch item without storing it (the batch stores all items at once). */
+    newRow,
+    resolveAction,
+    checkCredential,
+    compileTransforms,
+    prepareInput,
+    publish,
+    finish,
+
+    /** Stops listening for cancellations. */
+    close(): void {
+      unsubscribeCancel()
+      for (const controller of running.values()) controller.abort(new Interrupted('The server is stopping'))
+    },
+  }
+}
+
+export type ExecutionService = ReturnType<typeof executionService>
