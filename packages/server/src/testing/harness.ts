@@ -55,6 +55,8 @@ export async function startTestApp(
     retryBaseMs?: number
     /** Whether this app runs queued jobs (default true); false when another process must. */
     runWorker?: boolean
+    /** Join another app's Redis slice (a second node of the same cluster). */
+    redisPrefix?: string
   } = {},
 ): Promise<TestApp> {
   const testDatabase = options.testDatabase ?? (await createTestDatabase(dialect))
@@ -82,7 +84,7 @@ export async function startTestApp(
   const database = openDatabase(config.database)
   await migrateUp(database.db)
   const now = { value: Date.UTC(2026, 0, 15, 12) }
-  const redisPrefix = `toolplane-test:${randomBytes(6).toString('hex')}:`
+  const redisPrefix = options.redisPrefix ?? `toolplane-test:${randomBytes(6).toString('hex')}:`
   const masterKey = resolveMasterKey(config.masterKey, () => undefined)
   const app = await buildApp({
     config,
@@ -120,7 +122,7 @@ export async function startTestApp(
     async close() {
       await app.close()
       await database.close()
-      if (options.cluster === true) await removeRedisKeys(redisPrefix)
+      if (options.cluster === true && options.redisPrefix === undefined) await removeRedisKeys(redisPrefix)
       // A database shared with another app (two "nodes") is dropped by whoever created it.
       if (options.testDatabase === undefined) await testDatabase.drop()
     },
