@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely'
-import type { DialectAdapter, MigrationLockOptions } from 'kysely'
+import type { DialectAdapter, MigrationLockOptions, SqliteDatabase } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
 import type { Schema } from './schema.js'
@@ -40,6 +40,36 @@ class MigrationLockingSqliteAdapter extends SqliteAdapter {
     await sql`update ${sql.table(options.lockTable)} set is_locked = 0 where id = ${options.lockRowId}`.execute(
       db,
     )
+  }
+}
+
+/** Prepared statements kept per SQL text: Kysely prepares every query again, which costs more than running it. */
+const statementCacheSize = 500
+
+// Kysely asks the database for `prepare` and `close` only; better-sqlite3 statements can be run again and
+// again, and SQLite re-prepares one by itself when the schema under it changes.
+function cachedStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>()
+  return {
+    prepare(sql: string) {
+      let statement = statements.get(sql)
+      if (statement === undefined) {
+        statement = sqlite.prepare(sql)
+        if (statements.size >= statementCacheSize) {
+          const oldest = statements.keys().next().value
+          if (oldest !== undefined) statements.delete(oldest)
+        }
+      } else {
+        // Most recently used last, so the oldest is dropped first.
+        statements.delete(sql)
+      }
+      statements.set(sql, statement)
+      return statement
+    },
+    close() {
+      statements.clear()
+      sqlite.close()
+    },
   }
 }
 
@@ -82,7 +112,9 @@ export function openDatabase(
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
-    const db = new Kysely<Schema>({ dialect: new ToolplaneSqliteDialect({ database: sqlite }) })
+    const db = new Kysely<Schema>({
+      dialect: new ToolplaneSqliteDialect({ database: cachedStatements(sqlite) }),
+    })
     return {
       db,
       dialect: 'sqlite',

@@ -122,6 +122,8 @@ interface RunBudget {
   readonly maxInlineWaitMs: number
   readonly totalWaitMs: number
   readonly canReschedule: boolean
+  /** False for a sync run: its row is written once, when it ends. */
+  readonly stored: boolean
 }
 
 /** Thrown out of a job handler when the worker shuts down mid-run: the queue hands the job back. */
@@ -200,10 +202,15 @@ export function executionService(deps: ExecutionDeps) {
   const { store, catalog, credentials, connections, keyring, queue, events, metrics, clock, log } = deps
   const breakers = createCircuitBreakers({ clock })
   /** Runs on this node, so a cancellation (from any node) can abort the upstream call. */
-  const running = new Map<string, AbortController>()
+  const running = new Map<string, { controller: AbortController; workspaceId: string }>()
+  const abortRun = (workspaceId: string, id: string) => {
+    const run = running.get(id)
+    if (run?.workspaceId === workspaceId)
+      run.controller.abort(new AbortedError('The execution was cancelled'))
+  }
   const unsubscribeCancel = events.subscribe({ types: ['execution.cancel_requested'] }, (event) => {
     const id = (event.data as { id?: unknown }).id
-    if (typeof id === 'string') running.get(id)?.abort(new AbortedError('The execution was cancelled'))
+    if (typeof id === 'string') abortRun(event.workspaceId, id)
   })
 
   async function resolveAction(
@@ -463,6 +470,7 @@ export function executionService(deps: ExecutionDeps) {
     outcome: Exclude<Outcome, { kind: 'reschedule' } | { kind: 'interrupted' }>,
     attempts: readonly AttemptRecord[],
     shown: { input: unknown; output?: unknown },
+    stored = true,
   ): Promise<ExecutionRow> {
     const now = clock()
     const startedAt = row.started_at ?? now
@@ -481,8 +489,9 @@ export function executionService(deps: ExecutionDeps) {
       input: JSON.stringify(shown.input),
       search_text: searchTextOf({ tool: row.tool, action: row.action, input: shown.input, output, error }),
     }
-    await store.transition(row.id, ['running', 'queued'], changes)
     const finished: ExecutionRow = { ...row, ...changes, started_at: startedAt }
+    if (stored) await store.transition(row.id, ['running', 'queued'], changes)
+    else await store.insert(finished)
     metrics.executions.inc({
       tool: row.tool,
       action: row.action,
@@ -530,7 +539,10 @@ export function executionService(deps: ExecutionDeps) {
     } catch (error) {
       const reason = error instanceof AppError ? error.detail : 'The action could not be loaded'
       const outcome = { kind: 'failed' as const, error: new ActionError('validation_error', reason) }
-      return { row: await finish(row, outcome, attempts, { input: JSON.parse(row.input) }), outcome }
+      return {
+        row: await finish(row, outcome, attempts, { input: JSON.parse(row.input) }, budget.stored),
+        outcome,
+      }
     }
     let input: Record<string, unknown>
     try {
@@ -541,17 +553,20 @@ export function executionService(deps: ExecutionDeps) {
     } catch (thrown) {
       const error = thrown instanceof ValidationError ? thrown : toActionError(thrown)
       const outcome = { kind: 'failed' as const, error }
-      return { row: await finish(row, outcome, attempts, { input: JSON.parse(row.input) }), outcome }
+      return {
+        row: await finish(row, outcome, attempts, { input: JSON.parse(row.input) }, budget.stored),
+        outcome,
+      }
     }
     const shown = { input: shownInput(action, input) }
     const outcome = await attemptRun(row, tool, action, input, attempts, signal, budget)
-    if (outcome.kind === 'interrupted' && !budget.canReschedule) {
+    if (outcome.kind === 'interrupted' && !budget.stored) {
       // A sync run has no job to hand back to: the caller's request ends with the server.
       const failed = {
         kind: 'failed' as const,
         error: new ActionError('internal_error', 'The server stopped while the execution ran; retry it.'),
       }
-      return { row: await finish(row, failed, attempts, shown), outcome: failed }
+      return { row: await finish(row, failed, attempts, shown, budget.stored), outcome: failed }
     }
     if (outcome.kind === 'reschedule' || outcome.kind === 'interrupted') {
       const changes = {
@@ -569,7 +584,7 @@ export function executionService(deps: ExecutionDeps) {
       return { row: { ...row, ...changes }, outcome }
     }
     if (outcome.kind !== 'succeeded') {
-      return { row: await finish(row, outcome, attempts, shown), outcome }
+      return { row: await finish(row, outcome, attempts, shown, budget.stored), outcome }
     }
     let output = outcome.output
     if (transform?.output !== undefined) {
@@ -577,15 +592,19 @@ export function executionService(deps: ExecutionDeps) {
         output = (await transformFor(transform.output, 'output').evaluate(output, allBindings)) ?? null
       } catch (thrown) {
         const failed = { kind: 'failed' as const, error: toActionError(thrown) }
-        return { row: await finish(row, failed, attempts, shown), outcome: failed }
+        return { row: await finish(row, failed, attempts, shown, budget.stored), outcome: failed }
       }
     }
     const succeeded = { kind: 'succeeded' as const, output }
-    return { row: await finish(row, succeeded, attempts, { ...shown, output }), outcome: succeeded }
+    return {
+      row: await finish(row, succeeded, attempts, { ...shown, output }, budget.stored),
+      outcome: succeeded,
+    }
   }
 
   /** Runs `work` with an abort controller that a cancellation from any node can fire. */
   async function cancellable<T>(
+    workspaceId: string,
     id: string,
     outer: AbortSignal | undefined,
     work: (signal: AbortSignal) => Promise<T>,
@@ -595,7 +614,7 @@ export function executionService(deps: ExecutionDeps) {
       controller.abort(new Interrupted('The worker is shutting down'))
     }
     outer?.addEventListener('abort', onOuter, { once: true })
-    running.set(id, controller)
+    running.set(id, { controller, workspaceId })
     try {
       return await work(controller.signal)
     } finally {
@@ -710,8 +729,8 @@ export function executionService(deps: ExecutionDeps) {
 
   /** Inserts and runs (sync) or enqueues (async) a prepared row. */
   async function start(row: ExecutionRow): Promise<ExecutionRow> {
-    await store.insert(row)
     if (row.mode === 'async') {
+      await store.insert(row)
       try {
         await queue.enqueue(executionQueue, { executionId: row.id }, { id: row.id })
       } catch (error) {
@@ -722,11 +741,12 @@ export function executionService(deps: ExecutionDeps) {
       return row
     }
     publish(row)
-    const { row: finished } = await cancellable(row.id, undefined, (signal) =>
+    const { row: finished } = await cancellable(row.workspace_id, row.id, undefined, (signal) =>
       execute(row, signal, {
         maxInlineWaitMs: syncRetryBudgetMs,
         totalWaitMs: syncRetryBudgetMs,
         canReschedule: false,
+        stored: false,
       }),
     )
     return finished
@@ -871,7 +891,26 @@ export function executionService(deps: ExecutionDeps) {
     /** Cancels a queued execution at once, or asks the node running it to abort the upstream call. */
     async cancel(workspaceId: string, id: string): Promise<ExecutionView> {
       const row = await store.get(workspaceId, id)
-      if (row === undefined) throw new AppError('not_found', `No execution ${id} in this workspace.`)
+      const waitForStop = async () => {
+        // Give the run a moment to stop, so the answer usually shows the final state.
+        const deadline = Date.now() + 2_000
+        for (;;) {
+          const now = await store.get(workspaceId, id)
+          if (now !== undefined && (finalStatuses.has(now.status) || Date.now() > deadline)) {
+            return executionView(now)
+          }
+          if (now === undefined && Date.now() > deadline) {
+            throw new AppError('not_found', `No execution ${id} in this workspace.`)
+          }
+          await sleep(20)
+        }
+      }
+      if (row === undefined) {
+        // A sync execution is written when it ends; until then only the node running it knows it.
+        abortRun(workspaceId, id)
+        await events.publish({ type: 'execution.cancel_requested', workspaceId, data: { id } })
+        return waitForStop()
+      }
       if (finalStatuses.has(row.status)) {
         throw new AppError('conflict', `Execution ${id} already ${row.status}; there is nothing to cancel.`)
       }
@@ -897,16 +936,9 @@ export function executionService(deps: ExecutionDeps) {
         return executionView(after)
       }
       await store.transition(id, ['running'], { cancel_requested: 1 })
-      running.get(id)?.abort(new AbortedError('The execution was cancelled'))
+      abortRun(workspaceId, id)
       await events.publish({ type: 'execution.cancel_requested', workspaceId, data: { id } })
-      // Give the run a moment to stop, so the answer usually shows the final state.
-      const deadline = Date.now() + 2_000
-      for (;;) {
-        const now = await store.get(workspaceId, id)
-        if (now === undefined) throw new AppError('not_found', `No execution ${id} in this workspace.`)
-        if (finalStatuses.has(now.status) || Date.now() > deadline) return executionView(now)
-        await sleep(20)
-      }
+      return waitForStop()
     },
 
     /** The queue's handler for `executions` jobs. */
@@ -930,11 +962,12 @@ export function executionService(deps: ExecutionDeps) {
       if (!claimed) return
       const claimedRow = { ...row, status: 'running', started_at: startedAt }
       publish(claimedRow)
-      const { outcome } = await cancellable(row.id, context.signal, (signal) =>
+      const { outcome } = await cancellable(row.workspace_id, row.id, context.signal, (signal) =>
         execute(claimedRow, signal, {
           maxInlineWaitMs: inlineRetryLimitMs,
           totalWaitMs: Number.POSITIVE_INFINITY,
           canReschedule: true,
+          stored: true,
         }),
       )
       if (outcome.kind === 'reschedule') throw new RescheduleJob(outcome.delayMs)
@@ -943,7 +976,7 @@ export function executionService(deps: ExecutionDeps) {
 
     /** Runs one batch item (already claimed as `running`) to its end, waiting out any retry delay. */
     async runItem(row: ExecutionRow, signal: AbortSignal, bindings: Record<string, unknown>) {
-      return cancellable(row.id, signal, (inner) =>
+      return cancellable(row.workspace_id, row.id, signal, (inner) =>
         execute(
           row,
           inner,
@@ -951,6 +984,7 @@ export function executionService(deps: ExecutionDeps) {
             maxInlineWaitMs: Number.POSITIVE_INFINITY,
             totalWaitMs: Number.POSITIVE_INFINITY,
             canReschedule: false,
+            stored: true,
           },
           bindings,
         ),
@@ -969,7 +1003,7 @@ export function executionService(deps: ExecutionDeps) {
     /** Stops listening for cancellations. */
     close(): void {
       unsubscribeCancel()
-      for (const controller of running.values()) controller.abort(new Interrupted('The server is stopping'))
+      for (const run of running.values()) run.controller.abort(new Interrupted('The server is stopping'))
     },
   }
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Kysely, Selectable } from 'kysely'
 import type { Dialect } from '../db/database.js'
+import { createGroupCommit } from '../db/group-commit.js'
 import type { PageRequest } from '../db/pagination.js'
 import type { BatchTable, ExecutionTable, IdempotencyKeyTable, Schema } from '../db/schema.js'
 
@@ -40,9 +41,11 @@ export function searchWords(q: string): string[] {
  * background sweeps (retention, stale runs), which work across workspaces by design.
  */
 export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
+  // Recording an execution is on every run's path: its writes are committed in groups.
+  const writes = createGroupCommit(db)
   return {
     async insert(row: ExecutionRow): Promise<void> {
-      await db.insertInto('executions').values(row).execute()
+      await writes.run((trx) => trx.insertInto('executions').values(row).execute())
     },
 
     /** Inserts many rows in one transaction (a batch's items). */
@@ -80,14 +83,19 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
      * worker claims a run and how a cancellation and a finishing run never overwrite each other.
      */
     async transition(id: string, from: readonly string[], changes: ExecutionChanges): Promise<boolean> {
-      const result = await db
-        .updateTable('executions')
-        .set(changes)
-        .where('id', '=', id)
-        .where('status', 'in', from)
-        .executeTakeFirst()
+      const result = await writes.run((trx) =>
+        trx
+          .updateTable('executions')
+          .set(changes)
+          .where('id', '=', id)
+          .where('status', 'in', from)
+          .executeTakeFirst(),
+      )
       return result.numUpdatedRows > 0n
     },
+
+    /** Resolves once every write submitted so far has committed. */
+    drain: () => writes.drain(),
 
     /** Newest first, filtered; `q` goes through FTS5 on SQLite and a GIN tsvector index on PostgreSQL. */
     async list(workspaceId: string, filter: ExecutionFilter, page: PageRequest): Promise<ExecutionRow[]> {

@@ -52,6 +52,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('duration_ms', 'integer')
     .execute()
   // Ids are UUIDv7, so ordering by id is ordering by creation; each filter has an index that ends in it.
+  // The credential and batch indexes are partial: most executions have neither, and every index
+  // entry is a write on the path of every execution.
   await db.schema
     .createIndex('executions_workspace_idx')
     .on('executions')
@@ -71,11 +73,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createIndex('executions_credential_idx')
     .on('executions')
     .columns(['workspace_id', 'credential_id', 'id'])
+    .where(sql.ref('credential_id'), 'is not', null)
     .execute()
   await db.schema
     .createIndex('executions_batch_idx')
     .on('executions')
     .columns(['batch_id', 'batch_index'])
+    .where(sql.ref('batch_id'), 'is not', null)
     .execute()
   await db.schema.createIndex('executions_created_idx').on('executions').columns(['created_at']).execute()
 
