@@ -151,14 +151,18 @@ export interface ExecutionDeps {
 
 const secretPathsOf = new WeakMap<object, boolean>()
 
-/** Whether an action's input schema marks any field secret (cached per schema). */
-function hasSecretInput(action: Action): boolean {
-  let known = secretPathsOf.get(action.input)
+/** Whether a schema marks any field secret (cached per schema). */
+function hasSecret(schema: object): boolean {
+  let known = secretPathsOf.get(schema)
   if (known === undefined) {
-    known = secretPaths(action.input).length > 0
-    secretPathsOf.set(action.input, known)
+    known = secretPaths(schema).length > 0
+    secretPathsOf.set(schema, known)
   }
   return known
+}
+
+function hasSecretInput(action: Action): boolean {
+  return hasSecret(action.input)
 }
 
 /** A stable hash of a request body: the same JSON with keys in any order hashes the same. */
@@ -469,7 +473,7 @@ export function executionService(deps: ExecutionDeps) {
     row: ExecutionRow,
     outcome: Exclude<Outcome, { kind: 'reschedule' } | { kind: 'interrupted' }>,
     attempts: readonly AttemptRecord[],
-    shown: { input: unknown; output?: unknown },
+    shown: { input: unknown; output?: unknown; extra?: Partial<ExecutionRow> },
     stored = true,
   ): Promise<ExecutionRow> {
     const now = clock()
@@ -487,6 +491,7 @@ export function executionService(deps: ExecutionDeps) {
       finished_at: now,
       duration_ms: now - startedAt,
       input: JSON.stringify(shown.input),
+      ...shown.extra,
       search_text: searchTextOf({ tool: row.tool, action: row.action, input: shown.input, output, error }),
     }
     const finished: ExecutionRow = { ...row, ...changes, started_at: startedAt }
@@ -558,7 +563,14 @@ export function executionService(deps: ExecutionDeps) {
         outcome,
       }
     }
-    const shown = { input: shownInput(action, input) }
+    const sealedAfterTransform =
+      options.deferredInputTransform === true
+        ? {
+            input_sealed: sealInput(action, row.workspace_id, row.id, input),
+            options: JSON.stringify({ ...options, deferredInputTransform: false }),
+          }
+        : {}
+    const shown = { input: shownInput(action, input), extra: sealedAfterTransform }
     const outcome = await attemptRun(row, tool, action, input, attempts, signal, budget)
     if (outcome.kind === 'interrupted' && !budget.stored) {
       // A sync run has no job to hand back to: the caller's request ends with the server.
@@ -572,13 +584,8 @@ export function executionService(deps: ExecutionDeps) {
       const changes = {
         status: 'queued',
         attempts: JSON.stringify(attempts),
-        ...(options.deferredInputTransform === true
-          ? {
-              input: JSON.stringify(shown.input),
-              input_sealed: sealInput(action, row.workspace_id, row.id, input),
-              options: JSON.stringify({ ...options, deferredInputTransform: false }),
-            }
-          : {}),
+        input: JSON.stringify(shown.input),
+        ...sealedAfterTransform,
       }
       await store.transition(row.id, ['running'], changes)
       return { row: { ...row, ...changes }, outcome }
@@ -586,10 +593,16 @@ export function executionService(deps: ExecutionDeps) {
     if (outcome.kind !== 'succeeded') {
       return { row: await finish(row, outcome, attempts, shown, budget.stored), outcome }
     }
-    let output = outcome.output
+    // Output fields marked secret (Stripe's clientSecret) reach the caller of a sync run, never the record.
+    const raw = outcome.output
+    const hidden = hasSecret(action.output) ? redactSecrets(action.output, raw) : raw
+    let output = raw
+    let recorded = hidden
     if (transform?.output !== undefined) {
       try {
-        output = (await transformFor(transform.output, 'output').evaluate(output, allBindings)) ?? null
+        const expression = transformFor(transform.output, 'output')
+        output = (await expression.evaluate(raw, allBindings)) ?? null
+        recorded = hidden === raw ? output : ((await expression.evaluate(hidden, allBindings)) ?? null)
       } catch (thrown) {
         const failed = { kind: 'failed' as const, error: toActionError(thrown) }
         return { row: await finish(row, failed, attempts, shown, budget.stored), outcome: failed }
@@ -597,7 +610,7 @@ export function executionService(deps: ExecutionDeps) {
     }
     const succeeded = { kind: 'succeeded' as const, output }
     return {
-      row: await finish(row, succeeded, attempts, { ...shown, output }, budget.stored),
+      row: await finish(row, succeeded, attempts, { ...shown, output: recorded }, budget.stored),
       outcome: succeeded,
     }
   }
@@ -728,7 +741,7 @@ export function executionService(deps: ExecutionDeps) {
   }
 
   /** Inserts and runs (sync) or enqueues (async) a prepared row. */
-  async function start(row: ExecutionRow): Promise<ExecutionRow> {
+  async function start(row: ExecutionRow): Promise<{ row: ExecutionRow; output?: unknown }> {
     if (row.mode === 'async') {
       await store.insert(row)
       try {
@@ -738,10 +751,10 @@ export function executionService(deps: ExecutionDeps) {
         log.error({ err: error, executionId: row.id }, 'enqueueing an execution failed; the sweep will retry')
       }
       publish(row)
-      return row
+      return { row }
     }
     publish(row)
-    const { row: finished } = await cancellable(row.workspace_id, row.id, undefined, (signal) =>
+    const { row: finished, outcome } = await cancellable(row.workspace_id, row.id, undefined, (signal) =>
       execute(row, signal, {
         maxInlineWaitMs: syncRetryBudgetMs,
         totalWaitMs: syncRetryBudgetMs,
@@ -749,7 +762,13 @@ export function executionService(deps: ExecutionDeps) {
         stored: false,
       }),
     )
-    return finished
+    return outcome.kind === 'succeeded' ? { row: finished, output: outcome.output } : { row: finished }
+  }
+
+  /** The API's view of a started execution; a sync run shows its output as the action returned it. */
+  function startedView(started: { row: ExecutionRow; output?: unknown }): ExecutionView {
+    const view = executionView(started.row)
+    return 'output' in started ? { ...view, output: started.output } : view
   }
 
   return {
@@ -833,7 +852,7 @@ export function executionService(deps: ExecutionDeps) {
         status: mode === 'sync' ? 'running' : 'queued',
       })
       try {
-        return { kind: 'execution', execution: executionView(await start(row)), replayed: false }
+        return { kind: 'execution', execution: startedView(await start(row)), replayed: false }
       } catch (error) {
         if (key !== undefined) await store.releaseIdempotencyKey(workspaceId, key, { executionId: id })
         throw error
@@ -885,7 +904,7 @@ export function executionService(deps: ExecutionDeps) {
         retryOf: old.id,
         status: (context.mode ?? old.mode) === 'sync' ? 'running' : 'queued',
       })
-      return executionView(await start(row))
+      return startedView(await start(row))
     },
 
     /** Cancels a queued execution at once, or asks the node running it to abort the upstream call. */

@@ -27,6 +27,8 @@ export interface ExecutionFilter {
 type ExecutionChanges = Partial<Omit<ExecutionRow, 'id' | 'workspace_id' | 'created_at'>>
 
 const maxSearchWords = 8
+/** Up to this many matching rows, a search starts from the full-text index; beyond, from the newest rows. */
+export const searchProbeLimit = 2000
 
 /**
  * Words of a free-text query, reduced to what both full-text engines treat as a token: letters and
@@ -99,6 +101,25 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
 
     /** Newest first, filtered; `q` goes through FTS5 on SQLite and a GIN tsvector index on PostgreSQL. */
     async list(workspaceId: string, filter: ExecutionFilter, page: PageRequest): Promise<ExecutionRow[]> {
+      /** The ids of rows matching every word, at most `limit` of them (cheap for any word). */
+      const matchingIds = async (words: readonly string[], limit: number): Promise<string[]> => {
+        if (dialect === 'sqlite') {
+          const match = words.map((w) => `"${w}"*`).join(' ')
+          const { rows } = await sql<{
+            id: string
+          }>`select executions.id from executions_fts join executions on executions.rowid = executions_fts.rowid where executions_fts match ${match} and executions.workspace_id = ${workspaceId} limit ${limit}`.execute(
+            db,
+          )
+          return rows.map((r) => r.id)
+        }
+        const tsquery = words.map((w) => `${w}:*`).join(' & ')
+        const { rows } = await sql<{
+          id: string
+        }>`select id from executions where workspace_id = ${workspaceId} and to_tsvector('simple', search_text) @@ to_tsquery('simple', ${tsquery}) limit ${limit}`.execute(
+          db,
+        )
+        return rows.map((r) => r.id)
+      }
       let query = db
         .selectFrom('executions')
         .selectAll('executions')
@@ -116,11 +137,17 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
       if (page.after !== null) query = query.where('executions.id', '<', page.after)
       const words = filter.q === undefined ? [] : searchWords(filter.q)
       if (words.length > 0) {
-        if (dialect === 'sqlite') {
-          const match = words.map((w) => `"${w}"*`).join(' ')
-          query = query.where(
-            sql<boolean>`executions.rowid in (select rowid from executions_fts where executions_fts match ${match})`,
-          )
+        // Two plans, chosen by how many rows match. Few: take the matches from the full-text index,
+        // then order them. Many: walk the newest rows in order and stop at a full page, testing each
+        // row's own text — the index would hand back every match just to keep the newest fifty.
+        const ids = await matchingIds(words, searchProbeLimit + 1)
+        if (ids.length <= searchProbeLimit) {
+          if (ids.length === 0) return []
+          query = query.where('executions.id', 'in', ids)
+        } else if (dialect === 'sqlite') {
+          for (const word of words) {
+            query = query.where(sql<boolean>`(' ' || lower(executions.search_text)) like ${`% ${word}%`}`)
+          }
         } else {
           const tsquery = words.map((w) => `${w}:*`).join(' & ')
           query = query.where(
