@@ -5,6 +5,7 @@
  * whichever worker claims it. See README.md for the invariants.
  */
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
@@ -366,7 +367,8 @@ export function executionService(deps: ExecutionDeps) {
   ): Promise<Outcome> {
     const options = optionsOf(row)
     const maxAttempts = options.maxAttempts ?? action.retry.maxAttempts
-    const idempotent = isIdempotent(action, input)
+    // Only a failure asks (it validates the input again).
+    let idempotent: boolean | undefined
     const breakerKey = `${row.workspace_id}:${row.tool}:${row.credential_id ?? 'none'}`
     let waited = 0
     for (;;) {
@@ -435,6 +437,7 @@ export function executionService(deps: ExecutionDeps) {
           attempts.push(attempt)
           return signal.reason instanceof Interrupted ? { kind: 'interrupted' } : { kind: 'cancelled', error }
         }
+        idempotent ??= isIdempotent(action, input)
         if (!shouldRetry(error, { attempt: number, maxAttempts, idempotent })) {
           attempts.push(attempt)
           return { kind: 'failed', error }
@@ -626,6 +629,8 @@ export function executionService(deps: ExecutionDeps) {
     const onOuter = () => {
       controller.abort(new Interrupted('The worker is shutting down'))
     }
+    // One listener per run: a worker's or a batch's signal is shared by up to its concurrency of runs.
+    if (outer !== undefined) setMaxListeners(0, outer)
     outer?.addEventListener('abort', onOuter, { once: true })
     running.set(id, { controller, workspaceId })
     try {
