@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kyse
 import type { DialectAdapter, MigrationLockOptions, SqliteDatabase } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
+import { startCheckpointer } from './checkpointer.js'
 import type { Schema } from './schema.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -115,13 +116,17 @@ export function openDatabase(
     const db = new Kysely<Schema>({
       dialect: new ToolplaneSqliteDialect({ database: cachedStatements(sqlite) }),
     })
+    const checkpointer = config.path === ':memory:' ? null : startCheckpointer(sqlite, config.path)
     return {
       db,
       dialect: 'sqlite',
       ping: async () => {
         await sql`select 1`.execute(db)
       },
-      close: () => db.destroy(),
+      async close() {
+        await checkpointer?.stop()
+        await db.destroy()
+      },
     }
   }
 
