@@ -14,7 +14,7 @@ interface Pending {
 export const maxGroupSize = 200
 
 /**
- * Group commit: writes submitted in the same turn of the event loop are committed in one
+ * Group commit (used on SQLite): writes submitted in the same turn of the event loop are committed in one
  * transaction, and each caller's promise settles once that transaction has committed. On SQLite a
  * commit (and FTS5's per-transaction segment) costs more than the rows it carries, so under load
  * this divides the cost of recording executions several times; alone, a write waits for nothing

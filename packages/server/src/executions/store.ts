@@ -43,8 +43,17 @@ export function searchWords(q: string): string[] {
  * background sweeps (retention, stale runs), which work across workspaces by design.
  */
 export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
-  // Recording an execution is on every run's path: its writes are committed in groups.
-  const writes = createGroupCommit(db)
+  // Recording an execution is on every run's path. On SQLite a commit costs more than the row, and
+  // runs on this thread: writes are committed in groups. PostgreSQL commits on its own processes,
+  // many at once over the pool: each write goes alone.
+  const grouped = createGroupCommit(db)
+  const writes =
+    dialect === 'sqlite'
+      ? grouped
+      : {
+          run: <T>(write: (trx: Kysely<Schema>) => Promise<T>) => write(db),
+          drain: () => Promise.resolve(),
+        }
   return {
     async insert(row: ExecutionRow): Promise<void> {
       await writes.run((trx) => trx.insertInto('executions').values(row).execute())
