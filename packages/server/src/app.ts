@@ -5,6 +5,7 @@ import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController } from 'fastify'
+import pino from 'pino'
 import type { FastifyBaseLogger } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import { registerApiKeyRoutes } from './api-keys/routes.js'
@@ -283,12 +284,15 @@ export async function buildApp(deps: AppDeps): Promise<
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id)
   })
+  const infoEnabled = (pino.levels.values[logger.level] ?? 0) <= (pino.levels.values.info ?? 30)
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
     metrics.httpRequestDuration.observe(
       { method: request.method, route, status_class: statusClass(reply.statusCode) },
       reply.elapsedTime / 1000,
     )
+    // Built only when it will be written: this runs for every request.
+    if (!infoEnabled) return
     request.log.info(
       {
         method: request.method,
