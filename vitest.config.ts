@@ -4,7 +4,7 @@ export default defineConfig({
   resolve: { conditions: ['@toolplane/source'] },
   ssr: { resolve: { conditions: ['@toolplane/source'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'plugins/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
     pool: 'forks',
     setupFiles: ['./vitest.setup.ts'],
     testTimeout: 30_000,
