@@ -14,7 +14,7 @@ import { migrateUp } from '../packages/server/src/db/migrator.js'
 import type { PageRequest } from '../packages/server/src/db/pagination.js'
 import { pageRequest, toPage } from '../packages/server/src/db/pagination.js'
 import type { ExecutionFilter } from '../packages/server/src/executions/store.js'
-import { executionStore, searchProbeLimit, searchWords } from '../packages/server/src/executions/store.js'
+import { executionStore, searchWindow, searchWords } from '../packages/server/src/executions/store.js'
 import type { LatencySummary } from './load.js'
 import { summarizeLatencies } from './load.js'
 import type { Machine } from './report.js'
@@ -558,8 +558,7 @@ async function runDialect(dialect: Dialect, options: Options): Promise<DialectRe
       const result: QueryResult = {
         label: query.label,
         matches,
-        plan:
-          wordMatches === null ? null : wordMatches <= searchProbeLimit ? 'full-text index' : 'newest first',
+        plan: wordMatches === null ? null : wordMatches >= searchWindow ? 'newest first' : 'full-text index',
         pageRows: returned,
         expectedPageRows: Math.max(0, Math.min(pageSize, matches - query.skip)),
         latency: summarizeLatencies(samples),
@@ -675,15 +674,14 @@ function formatReport(report: SearchReport): string {
     `- rows: over 30 days; 88 % succeeded, 10 % failed (six error classes), 2 % cancelled; four actions; ` +
       `\`${words.rare}\` in 1 row of 10,000, \`${words.medium}\` in 1 of 10, \`${words.common}\` in every row, ` +
       `\`${words.old}\` in the oldest ${integer(oldRows)} rows only`,
-    `- plan: \`q\` first asks the full-text index for up to ${integer(searchProbeLimit + 1)} matching ids; ` +
-      `with at most ${integer(searchProbeLimit)}, the page is taken from those ids (_full-text index_), ` +
-      'otherwise the newest rows are walked in order, testing each one, until the page is full (_newest first_)',
+    `- plan: \`q\` first walks the newest ${integer(searchWindow)} rows that pass the other filters, testing each ` +
+      "row's text, and stops when the page is full; when it is not, older matches come from the full-text " +
+      'index. The column says which part is expected to fill the page: _newest first_ for a word with at ' +
+      `least ${integer(searchWindow)} matches, _full-text index_ otherwise`,
     '- matching rows: rows of the searched workspace matching all of the query, counted separately; ' +
       'page rows: rows the store returned for the page (checked against the count)',
-    '- a _newest first_ query costs its probe plus the rows it tests before 50 match: few for a common word, ' +
-      `the whole workspace for \`${words.old}\`, which matches more than ${integer(searchProbeLimit)} rows, all of them old. ` +
-      'On PostgreSQL the probe reads the GIN index as a bitmap of every matching row before its limit applies, ' +
-      `so it costs in proportion to all the word's matches, not to ${integer(searchProbeLimit + 1)}`,
+    `- no plan tests more than ${integer(searchWindow)} rows one by one; the full-text index part costs in proportion ` +
+      `to the word's matches older than the window (all of them for \`${words.old}\`, the worst case)`,
     `- 1-minute load average: ${report.load[0].toFixed(2)} before the run, ${report.load[1].toFixed(2)} at its end ` +
       `(the benchmark itself keeps up to two CPUs busy, its own and PostgreSQL's; more means other work shared the machine)`,
     '',

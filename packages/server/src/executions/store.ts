@@ -27,8 +27,13 @@ export interface ExecutionFilter {
 type ExecutionChanges = Partial<Omit<ExecutionRow, 'id' | 'workspace_id' | 'created_at'>>
 
 const maxSearchWords = 8
-/** Up to this many matching rows, a search starts from the full-text index; beyond, from the newest rows. */
-export const searchProbeLimit = 2000
+/** A search tests the text of this many newest rows before it asks the full-text index for older ones. */
+export const searchWindow = 5000
+
+/** `word:*` terms joined with `&`: every word, each as a prefix (words are letters and digits only). */
+function prefixQuery(words: readonly string[]): string {
+  return words.map((w) => `${w}:*`).join(' & ')
+}
 
 /**
  * Words of a free-text query, reduced to what both full-text engines treat as a token: letters and
@@ -108,63 +113,87 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
     /** Resolves once every write submitted so far has committed. */
     drain: () => writes.drain(),
 
-    /** Newest first, filtered; `q` goes through FTS5 on SQLite and a GIN tsvector index on PostgreSQL. */
+    /**
+     * Newest first, filtered. With `q`: the newest rows that pass the filters (a window of
+     * {@link searchWindow}) are walked in order, testing each row's text, which fills a page at once
+     * for a common word; older matches come from the full-text index (FTS5 on SQLite, a GIN index on
+     * PostgreSQL), which finds a rare word at once. Either way no plan reads every match of a common
+     * word nor every row for a rare one.
+     */
     async list(workspaceId: string, filter: ExecutionFilter, page: PageRequest): Promise<ExecutionRow[]> {
-      /** The ids of rows matching every word, at most `limit` of them (cheap for any word). */
-      const matchingIds = async (words: readonly string[], limit: number): Promise<string[]> => {
-        if (dialect === 'sqlite') {
-          const match = words.map((w) => `"${w}"*`).join(' ')
-          const { rows } = await sql<{
-            id: string
-          }>`select executions.id from executions_fts join executions on executions.rowid = executions_fts.rowid where executions_fts match ${match} and executions.workspace_id = ${workspaceId} limit ${limit}`.execute(
-            db,
-          )
-          return rows.map((r) => r.id)
-        }
-        const tsquery = words.map((w) => `${w}:*`).join(' & ')
-        const { rows } = await sql<{
-          id: string
-        }>`select id from executions where workspace_id = ${workspaceId} and to_tsvector('simple', search_text) @@ to_tsquery('simple', ${tsquery}) limit ${limit}`.execute(
-          db,
-        )
-        return rows.map((r) => r.id)
+      const filtered = () => {
+        let query = db.selectFrom('executions').where('executions.workspace_id', '=', workspaceId)
+        if (filter.status !== undefined) query = query.where('executions.status', '=', filter.status)
+        if (filter.tool !== undefined) query = query.where('executions.tool', '=', filter.tool)
+        if (filter.action !== undefined) query = query.where('executions.action', '=', filter.action)
+        if (filter.credentialId !== undefined)
+          query = query.where('executions.credential_id', '=', filter.credentialId)
+        if (filter.batchId !== undefined) query = query.where('executions.batch_id', '=', filter.batchId)
+        if (filter.from !== undefined) query = query.where('executions.created_at', '>=', filter.from)
+        if (filter.to !== undefined) query = query.where('executions.created_at', '<', filter.to)
+        if (page.after !== null) query = query.where('executions.id', '<', page.after)
+        return query
       }
-      let query = db
+      const wanted = page.limit + 1
+      const words = filter.q === undefined ? [] : searchWords(filter.q)
+      if (words.length === 0) {
+        return filtered().selectAll('executions').orderBy('executions.id', 'desc').limit(wanted).execute()
+      }
+
+      const edge = await filtered()
+        .select('executions.id')
+        .orderBy('executions.id', 'desc')
+        .offset(searchWindow - 1)
+        .limit(1)
+        .executeTakeFirst()
+      let recent = filtered().selectAll('executions').orderBy('executions.id', 'desc').limit(wanted)
+      if (dialect === 'sqlite') {
+        // search_text is stored in lower case with words separated by single spaces.
+        for (const word of words) {
+          recent = recent.where(sql<boolean>`(' ' || executions.search_text) like ${`% ${word}%`}`)
+        }
+      } else {
+        recent = recent.where(
+          sql<boolean>`executions.search_vector @@ to_tsquery('simple', ${prefixQuery(words)})`,
+        )
+      }
+      if (edge !== undefined) recent = recent.where('executions.id', '>=', edge.id)
+      const found = await recent.execute()
+      if (found.length >= wanted || edge === undefined) return found
+
+      const missing = wanted - found.length
+      const older = filtered().where('executions.id', '<', edge.id)
+      if (dialect === 'sqlite') {
+        const match = words.map((w) => `"${w}"*`).join(' ')
+        const rows = await older
+          .selectAll('executions')
+          .where(
+            sql<boolean>`executions.rowid in (select rowid from executions_fts where executions_fts match ${match})`,
+          )
+          .orderBy('executions.id', 'desc')
+          .limit(missing)
+          .execute()
+        return [...found, ...rows]
+      }
+      // Materialized, so PostgreSQL reads the matches from the GIN index and sorts only them, instead
+      // of walking the primary key backwards and testing every row on the way.
+      const rows = await db
+        .with(
+          (cte) => cte('hits').materialized(),
+          () =>
+            older
+              .select('executions.id')
+              .where(sql<boolean>`executions.search_vector @@ to_tsquery('simple', ${prefixQuery(words)})`),
+        )
+        .with('top', (qb) =>
+          qb.selectFrom('hits').select('hits.id').orderBy('hits.id', 'desc').limit(missing),
+        )
         .selectFrom('executions')
         .selectAll('executions')
-        .where('executions.workspace_id', '=', workspaceId)
+        .where('executions.id', 'in', (qb) => qb.selectFrom('top').select('top.id'))
         .orderBy('executions.id', 'desc')
-        .limit(page.limit + 1)
-      if (filter.status !== undefined) query = query.where('executions.status', '=', filter.status)
-      if (filter.tool !== undefined) query = query.where('executions.tool', '=', filter.tool)
-      if (filter.action !== undefined) query = query.where('executions.action', '=', filter.action)
-      if (filter.credentialId !== undefined)
-        query = query.where('executions.credential_id', '=', filter.credentialId)
-      if (filter.batchId !== undefined) query = query.where('executions.batch_id', '=', filter.batchId)
-      if (filter.from !== undefined) query = query.where('executions.created_at', '>=', filter.from)
-      if (filter.to !== undefined) query = query.where('executions.created_at', '<', filter.to)
-      if (page.after !== null) query = query.where('executions.id', '<', page.after)
-      const words = filter.q === undefined ? [] : searchWords(filter.q)
-      if (words.length > 0) {
-        // Two plans, chosen by how many rows match. Few: take the matches from the full-text index,
-        // then order them. Many: walk the newest rows in order and stop at a full page, testing each
-        // row's own text — the index would hand back every match just to keep the newest fifty.
-        const ids = await matchingIds(words, searchProbeLimit + 1)
-        if (ids.length <= searchProbeLimit) {
-          if (ids.length === 0) return []
-          query = query.where('executions.id', 'in', ids)
-        } else if (dialect === 'sqlite') {
-          for (const word of words) {
-            query = query.where(sql<boolean>`(' ' || lower(executions.search_text)) like ${`% ${word}%`}`)
-          }
-        } else {
-          const tsquery = words.map((w) => `${w}:*`).join(' & ')
-          query = query.where(
-            sql<boolean>`to_tsvector('simple', executions.search_text) @@ to_tsquery('simple', ${tsquery})`,
-          )
-        }
-      }
-      return query.execute()
+        .execute()
+      return [...found, ...rows]
     },
 
     /** A batch's items in order. */

@@ -95,9 +95,13 @@ export function searchTextOf(parts: {
   if (parts.error) words.push(parts.error.class, parts.error.message)
   collect(parts.input, words)
   if (parts.output !== undefined) collect(parts.output, words)
-  // Letters and digits only, as the query is split: both engines then see the same words (PostgreSQL's
-  // parser would otherwise keep `example.com` or an e-mail address as one token).
-  const text = words.join(' ').replace(/[^\p{L}\p{N}]+/gu, ' ')
+  // Lower-case letters and digits only, as the query is split: both engines then see the same words
+  // (PostgreSQL's parser would otherwise keep `example.com` or an e-mail address as one token), and the
+  // newest-first walk can test a row with a plain LIKE.
+  const text = words
+    .join(' ')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
   return text.length > searchTextLimit ? text.slice(0, searchTextLimit) : text
 }
 
