@@ -3,12 +3,13 @@ import type { Job as BullmqJob } from 'bullmq'
 import { Redis } from 'ioredis'
 import { v7 as uuidv7 } from 'uuid'
 import {
+  RescheduleJob,
   assertEnqueueOptions,
   assertWorkerOptions,
   encodeJobData,
-  RescheduleJob,
   rescheduleDelayMs,
   retryDelayMs,
+  settlesWithin,
 } from './queue.js'
 import type { Job, JobHandler, JobQueue, QueueErrorContext, QueueErrorReporter } from './queue.js'
 
@@ -184,20 +185,6 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
         running.delete(entry)
       }
     }
-  }
-
-  function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined
-    return Promise.race([
-      promise.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => {
-          resolve(false)
-        }, ms)
-      }),
-    ]).finally(() => {
-      clearTimeout(timer)
-    })
   }
 
   async function shutDown(graceMs: number): Promise<void> {

@@ -5,12 +5,13 @@ import { v7 as uuidv7 } from 'uuid'
 import type { Database } from '../db/database.js'
 import type { JobTable } from '../db/schema.js'
 import {
+  RescheduleJob,
   assertEnqueueOptions,
   assertWorkerOptions,
   encodeJobData,
-  RescheduleJob,
   rescheduleDelayMs,
   retryDelayMs,
+  settlesWithin,
 } from './queue.js'
 import type { Job, JobHandler, JobQueue, QueueErrorContext, QueueErrorReporter } from './queue.js'
 
@@ -341,20 +342,6 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
     while (index > 0 && (knownDue[index - 1] ?? 0) > runAt) index -= 1
     knownDue.splice(index, 0, runAt)
     if (worker.claiming === undefined) schedule(worker)
-  }
-
-  function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined
-    return Promise.race([
-      promise.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => {
-          resolve(false)
-        }, ms)
-      }),
-    ]).finally(() => {
-      clearTimeout(timer)
-    })
   }
 
   async function shutDown(graceMs: number): Promise<void> {

@@ -197,3 +197,23 @@ export function assertEnqueueOptions(queue: string, options: EnqueueOptions): vo
     throw new RangeError(`delayMs must be a finite number of milliseconds >= 0; got ${String(delayMs)}`)
   }
 }
+
+/**
+ * Whether `promise` resolves within `ms` (a rejection rejects); for grace periods.
+ *
+ * @example
+ * if (!(await settlesWithin(running, graceMs))) abortAll()
+ */
+export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(false)
+      }, ms)
+    }),
+  ]).finally(() => {
+    clearTimeout(timer)
+  })
+}

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import type { Resolver } from '@toolplane/sdk'
-import { Redis } from 'ioredis'
 import pino from 'pino'
 import { buildApp } from '../app.js'
 import type { Scope } from '../auth/scopes.js'
@@ -15,7 +14,7 @@ import type { Infrastructure } from '../infra/setup.js'
 import { loggerOptions } from '../observability/logging.js'
 import type { LoadedPlugins } from '../tools/plugins.js'
 import { createTestDatabase } from './databases.js'
-import { testRedisUrl } from './redis-env.js'
+import { deleteRedisKeys, testRedisUrl } from './redis-env.js'
 import type { TestDatabase } from './databases.js'
 
 export interface TestApp {
@@ -122,7 +121,7 @@ export async function startTestApp(
     async close() {
       await app.close()
       await database.close()
-      if (options.cluster === true && options.redisPrefix === undefined) await removeRedisKeys(redisPrefix)
+      if (options.cluster === true && options.redisPrefix === undefined) await deleteRedisKeys(redisPrefix)
       // A database shared with another app (two "nodes") is dropped by whoever created it.
       if (options.testDatabase === undefined) await testDatabase.drop()
     },
@@ -132,19 +131,4 @@ export async function startTestApp(
 /** `Authorization` header for an API key. */
 export function bearer(key: string): { authorization: string } {
   return { authorization: `Bearer ${key}` }
-}
-
-/** Deletes every Redis key under `prefix` (BullMQ's and ours). */
-async function removeRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 1 })
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-      if (keys.length > 0) await redis.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
-  } finally {
-    await redis.quit()
-  }
 }

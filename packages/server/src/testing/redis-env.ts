@@ -34,17 +34,11 @@ export function createTestRedis(): TestRedis {
       return redis
     },
     async cleanup() {
-      const sweeper = new Redis(testRedisUrl, { maxRetriesPerRequest: 1 })
       try {
-        let cursor = '0'
-        do {
-          const [next, keys] = await sweeper.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-          if (keys.length > 0) await sweeper.del(...keys)
-          cursor = next
-        } while (cursor !== '0')
+        await deleteRedisKeys(prefix)
       } finally {
         await Promise.all(
-          [...connections, sweeper].map(async (redis) => {
+          connections.map(async (redis) => {
             if (redis.status === 'end') return
             await redis.quit().catch(() => {
               redis.disconnect()
@@ -53,5 +47,25 @@ export function createTestRedis(): TestRedis {
         )
       }
     },
+  }
+}
+
+/**
+ * Deletes every key of the test Redis under `prefix` (ours and BullMQ's).
+ *
+ * @example
+ * await deleteRedisKeys('toolplane-test:1a2b3c:')
+ */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 1 })
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+      if (keys.length > 0) await redis.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  } finally {
+    await redis.quit()
   }
 }
