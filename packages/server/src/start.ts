@@ -41,6 +41,12 @@ export async function startServer(
     onIdleClientError: (error) => {
       logger.warn({ err: error }, 'an idle database connection failed; it will be replaced')
     },
+    onCheckpointError: (message) => {
+      logger.warn(
+        { error: message },
+        'the SQLite checkpoint thread failed; requests checkpoint the WAL again',
+      )
+    },
   })
   try {
     const applied = await migrateUp(database.db)

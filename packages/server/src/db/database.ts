@@ -103,7 +103,11 @@ numericTypes.setTypeParser(pg.types.builtins.NUMERIC, Number)
  */
 export function openDatabase(
   config: DatabaseConfig,
-  options: { onIdleClientError?: (error: Error) => void } = {},
+  options: {
+    onIdleClientError?: (error: Error) => void
+    /** The SQLite checkpoint thread failed; the request thread checkpoints again by itself. */
+    onCheckpointError?: (message: string) => void
+  } = {},
 ): Database {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') fs.mkdirSync(path.dirname(config.path), { recursive: true })
@@ -116,7 +120,8 @@ export function openDatabase(
     const db = new Kysely<Schema>({
       dialect: new ToolplaneSqliteDialect({ database: cachedStatements(sqlite) }),
     })
-    const checkpointer = config.path === ':memory:' ? null : startCheckpointer(sqlite, config.path)
+    const checkpointer =
+      config.path === ':memory:' ? null : startCheckpointer(sqlite, config.path, options.onCheckpointError)
     return {
       db,
       dialect: 'sqlite',
