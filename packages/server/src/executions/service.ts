@@ -532,6 +532,8 @@ export function executionService(deps: ExecutionDeps) {
     signal: AbortSignal,
     budget: RunBudget,
     bindings: Record<string, unknown> = {},
+    /** The tool and action, when the caller looked them up already (a sync request). */
+    resolved?: { tool: Tool; action: Action },
   ): Promise<{ row: ExecutionRow; outcome: Outcome }> {
     const attempts = JSON.parse(row.attempts) as AttemptRecord[]
     const transform = transformOf(row)
@@ -543,7 +545,7 @@ export function executionService(deps: ExecutionDeps) {
     let tool: Tool
     let action: Action
     try {
-      ;({ tool, action } = await resolveAction(row.workspace_id, `${row.tool}.${row.action}`))
+      ;({ tool, action } = resolved ?? (await resolveAction(row.workspace_id, `${row.tool}.${row.action}`)))
     } catch (error) {
       const reason = error instanceof AppError ? error.detail : 'The action could not be loaded'
       const outcome = { kind: 'failed' as const, error: new ActionError('validation_error', reason) }
@@ -746,7 +748,10 @@ export function executionService(deps: ExecutionDeps) {
   }
 
   /** Inserts and runs (sync) or enqueues (async) a prepared row. */
-  async function start(row: ExecutionRow): Promise<{ row: ExecutionRow; output?: unknown }> {
+  async function start(
+    row: ExecutionRow,
+    resolved?: { tool: Tool; action: Action },
+  ): Promise<{ row: ExecutionRow; output?: unknown }> {
     if (row.mode === 'async') {
       await store.insert(row)
       try {
@@ -760,12 +765,18 @@ export function executionService(deps: ExecutionDeps) {
     }
     publish(row)
     const { row: finished, outcome } = await cancellable(row.workspace_id, row.id, undefined, (signal) =>
-      execute(row, signal, {
-        maxInlineWaitMs: syncRetryBudgetMs,
-        totalWaitMs: syncRetryBudgetMs,
-        canReschedule: false,
-        stored: false,
-      }),
+      execute(
+        row,
+        signal,
+        {
+          maxInlineWaitMs: syncRetryBudgetMs,
+          totalWaitMs: syncRetryBudgetMs,
+          canReschedule: false,
+          stored: false,
+        },
+        {},
+        resolved,
+      ),
     )
     return outcome.kind === 'succeeded' ? { row: finished, output: outcome.output } : { row: finished }
   }
@@ -857,7 +868,11 @@ export function executionService(deps: ExecutionDeps) {
         status: mode === 'sync' ? 'running' : 'queued',
       })
       try {
-        return { kind: 'execution', execution: startedView(await start(row)), replayed: false }
+        return {
+          kind: 'execution',
+          execution: startedView(await start(row, { tool, action })),
+          replayed: false,
+        }
       } catch (error) {
         if (key !== undefined) await store.releaseIdempotencyKey(workspaceId, key, { executionId: id })
         throw error
