@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,7 +9,7 @@ import type { BenchChild } from './processes.js'
 import { MemorySampler, startBenchChild, upstreamCount } from './processes.js'
 import type { Check, ScenarioRow, SoakFigures } from './report.js'
 import { summarizeProfile } from './profile.js'
-import { describeMachine, formatChecks, formatSoak, formatTable, writeReport } from './report.js'
+import { describeMachine, formatChecks, formatSoak, formatTable, gitRevision, writeReport } from './report.js'
 import type { ToolplaneServer } from './toolplane.js'
 import { repositoryRoot, startToolplane } from './toolplane.js'
 
@@ -499,17 +498,6 @@ function checks(bench: Bench): Check[] {
   ]
 }
 
-function revision(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: repositoryRoot,
-      encoding: 'utf8',
-    }).trim()
-  } catch {
-    return null
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   const bench = new Bench(options)
@@ -701,7 +689,7 @@ async function main(): Promise<void> {
     await writeReport(file, {
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-      revision: revision(),
+      revision: gitRevision(repositoryRoot),
       machine,
       settings,
       table,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import * as prettier from 'prettier'
@@ -118,22 +119,11 @@ export function formatTable(rows: readonly ScenarioRow[]): string {
       megabytes(row.peakRss),
     ]
   })
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...cells.map((c) => (c[column] ?? '').length)),
-  )
-  const numeric = (column: number) => column >= 2
-  const line = (values: readonly string[]) =>
-    `| ${values
-      .map((value, column) => {
-        const width = widths[column] ?? 0
-        return numeric(column) ? value.padStart(width) : value.padEnd(width)
-      })
-      .join(' | ')} |`
-  const rule = `| ${widths.map((width, column) => (numeric(column) ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width))).join(' | ')} |`
   const footnotes = notes.map((note, index) => `- ${footnoteMark(index)} ${note}`)
-  return [line(header), rule, ...cells.map(line), ...(footnotes.length > 0 ? ['', ...footnotes] : [])].join(
-    '\n',
-  )
+  return [
+    ...markdownTable(header, cells, (column) => column >= 2),
+    ...(footnotes.length > 0 ? ['', ...footnotes] : []),
+  ].join('\n')
 }
 
 /** The checks as a Markdown list with PASS/FAIL. */
@@ -222,4 +212,43 @@ export async function writeReport(file: string, report: Report): Promise<void> {
   ].join('\n')
   const options = await prettier.resolveConfig(file)
   fs.writeFileSync(file, await prettier.format(`${intro}\n${body}`, { ...options, filepath: file }))
+}
+
+/**
+ * The lines of a Markdown table with padded columns; `numeric` columns are right-aligned.
+ *
+ * @example
+ * markdownTable(['query', 'p50 (ms)'], [['q=rare', '5.30']], (column) => column === 1).join('\n')
+ */
+export function markdownTable(
+  header: readonly string[],
+  cells: readonly (readonly string[])[],
+  numeric: (column: number) => boolean,
+): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...cells.map((c) => (c[column] ?? '').length)),
+  )
+  const line = (values: readonly string[]) =>
+    `| ${values
+      .map((value, column) => {
+        const width = widths[column] ?? 0
+        return numeric(column) ? value.padStart(width) : value.padEnd(width)
+      })
+      .join(' | ')} |`
+  const rule = `| ${widths.map((width, column) => (numeric(column) ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width))).join(' | ')} |`
+  return [line(header), rule, ...cells.map(line)]
+}
+
+/**
+ * The short commit id of the checkout at `cwd`, or null outside git.
+ *
+ * @example
+ * gitRevision(repositoryRoot) // '3b40d5f'
+ */
+export function gitRevision(cwd: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim()
+  } catch {
+    return null
+  }
 }

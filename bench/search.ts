@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -18,7 +17,7 @@ import { executionStore, searchWindow, searchWords } from '../packages/server/sr
 import type { LatencySummary } from './load.js'
 import { summarizeLatencies } from './load.js'
 import type { Machine } from './report.js'
-import { describeMachine } from './report.js'
+import { describeMachine, gitRevision, markdownTable } from './report.js'
 
 /**
  * Search over a million executions: fills a fresh SQLite file and a fresh PostgreSQL database with
@@ -614,19 +613,7 @@ function formatQueries(results: readonly QueryResult[]): string {
     milliseconds(result.latency.p95),
     milliseconds(result.latency.max),
   ])
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...cells.map((c) => (c[column] ?? '').length)),
-  )
-  const numeric = (column: number) => column === 1 || column >= 3
-  const line = (values: readonly string[]) =>
-    `| ${values
-      .map((value, column) => {
-        const width = widths[column] ?? 0
-        return numeric(column) ? value.padStart(width) : value.padEnd(width)
-      })
-      .join(' | ')} |`
-  const rule = `| ${widths.map((width, column) => (numeric(column) ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width))).join(' | ')} |`
-  return [line(header), rule, ...cells.map(line)].join('\n')
+  return markdownTable(header, cells, (column) => column === 1 || column >= 3).join('\n')
 }
 
 function formatDialect(result: DialectResult): string {
@@ -716,17 +703,6 @@ async function writeSearchSection(file: string, section: string): Promise<void> 
   fs.writeFileSync(file, await prettier.format(text, { ...options, filepath: file }))
 }
 
-function revision(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: repositoryRoot,
-      encoding: 'utf8',
-    }).trim()
-  } catch {
-    return null
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   const machine = describeMachine()
@@ -741,7 +717,7 @@ async function main(): Promise<void> {
   const report: SearchReport = {
     command: `npm run bench:search${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    revision: revision(),
+    revision: gitRevision(repositoryRoot),
     machine,
     options,
     results,
