@@ -305,6 +305,7 @@ describe('requests', () => {
       redirects: 0,
     })
     expect(exchanges[0]?.durationMs).toBeGreaterThanOrEqual(0)
+    expect(exchanges[0]?.headers).toHaveProperty('content-type')
     expect(JSON.stringify(exchanges)).not.toContain('s3cret')
     const throwing = open({
       onExchange: () => {

@@ -88,6 +88,8 @@ export interface HttpExchange {
   errorClass: ErrorClass | undefined
   durationMs: number
   redirects: number
+  /** The response's headers (names in lower case), when a response came: its rate-limit fields steer the engine. */
+  headers?: Readonly<Record<string, string>>
 }
 
 /**
@@ -261,7 +263,11 @@ async function send<T>(options: HttpClientOptions, call: HttpRequestOptions): Pr
   // the origin the caller named; redirects elsewhere never get it.
   const credentialOrigin = options.baseUrl === undefined ? url.origin : new URL(options.baseUrl).origin
   let redirects = 0
-  const report = (status: number | undefined, error: unknown): void => {
+  const report = (
+    status: number | undefined,
+    error: unknown,
+    responseHeaders?: Record<string, string>,
+  ): void => {
     if (options.onExchange === undefined) return
     try {
       options.onExchange({
@@ -271,6 +277,7 @@ async function send<T>(options: HttpClientOptions, call: HttpRequestOptions): Pr
         errorClass: error === undefined ? undefined : toActionError(error).class,
         durationMs: performance.now() - started,
         redirects,
+        ...(responseHeaders === undefined ? {} : { headers: responseHeaders }),
       })
     } catch {
       // An observer's failure is not the action's.
@@ -339,7 +346,7 @@ async function send<T>(options: HttpClientOptions, call: HttpRequestOptions): Pr
       }
       const read = await readBody(response, maxBytes, outgoing)
       const result = toResponse<T>(response, read, method, url, redirects)
-      report(result.status, undefined)
+      report(result.status, undefined, result.headers)
       return result
     }
   } catch (error) {
