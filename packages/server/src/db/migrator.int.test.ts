@@ -66,6 +66,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       'oauth_states',
       'sessions',
       'sign_in_links',
+      'usage_counters',
       'users',
       'workspace_tools',
       'workspaces',

@@ -233,6 +233,15 @@ export interface JobTable {
   created_at: number
 }
 
+export interface UsageCounterTable {
+  workspace_id: string
+  /** The UTC calendar month, `YYYY-MM`. */
+  period: string
+  /** The tool's slug; `''` is the row of the workspace's total. */
+  tool: string
+  executions: number
+}
+
 export interface Schema {
   workspaces: WorkspaceTable
   users: UserTable
@@ -250,4 +259,5 @@ export interface Schema {
   executions: ExecutionTable
   idempotency_keys: IdempotencyKeyTable
   jobs: JobTable
+  usage_counters: UsageCounterTable
 }

@@ -5,6 +5,7 @@ import * as credentials from './0003-credentials.js'
 import * as oauth from './0004-oauth.js'
 import * as credentialOutcomes from './0005-credential-outcomes.js'
 import * as executions from './0006-executions.js'
+import * as usage from './0007-usage.js'
 
 /**
  * Every migration, in order. Imported statically (not read from a folder at run time) so the
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004-oauth': oauth,
   '0005-credential-outcomes': credentialOutcomes,
   '0006-executions': executions,
+  '0007-usage': usage,
 }
