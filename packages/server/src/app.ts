@@ -55,6 +55,9 @@ import { createMetrics, statusClass } from './observability/metrics.js'
 import { createReadiness } from './observability/readiness.js'
 import { registerObservabilityRoutes } from './observability/routes.js'
 import { openApiOptions } from './openapi/document.js'
+import { registerApiRateLimit } from './ratelimit/api.js'
+import { rateLimitMetrics } from './ratelimit/metrics.js'
+import { upstreamLimits } from './ratelimit/upstream.js'
 import { toolImports } from './tools/imports.js'
 import { loadPlugins } from './tools/plugins.js'
 import type { LoadedPlugins } from './tools/plugins.js'
@@ -62,6 +65,9 @@ import { registerToolRoutes } from './tools/routes.js'
 import { toolCatalog } from './tools/service.js'
 import { workspaceToolStore } from './tools/store.js'
 import type { ToolCatalog } from './tools/service.js'
+import { registerUsageRoutes } from './usage/routes.js'
+import { usageService } from './usage/service.js'
+import { usageStore } from './usage/store.js'
 import { registerWorkspaceRoutes } from './workspaces/routes.js'
 import { workspaceService } from './workspaces/service.js'
 import { workspaceStore } from './workspaces/store.js'
@@ -228,6 +234,8 @@ export async function buildApp(deps: AppDeps): Promise<
           },
         }))
   const store = executionStore(database.db, database.dialect)
+  const rateLimited = rateLimitMetrics(metrics.registry)
+  const usage = usageService({ store: usageStore(database.db, database.dialect), clock: services.clock })
   const executions = executionService({
     store,
     catalog,
@@ -237,6 +245,9 @@ export async function buildApp(deps: AppDeps): Promise<
     queue,
     events: infrastructure.events,
     metrics: executionMetrics(metrics.registry, queue),
+    upstream: upstreamLimits({ limiter: infrastructure.limiter, clock: Date.now }),
+    rateLimited,
+    quota: usage,
     clock: services.clock,
     log: logger,
     network: {
@@ -312,12 +323,25 @@ export async function buildApp(deps: AppDeps): Promise<
   await app.register(fastifySwagger, openApiOptions(config.publicUrl))
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true })
   const declaredRoutes = registerAuthentication(app, { auth: services.auth, apiKeys: services.apiKeys })
+  const apiLimits = registerApiRateLimit(app, {
+    limiter: infrastructure.limiter,
+    defaultLimit: config.apiRateLimit,
+    workspaceLimit: (workspaceId) => services.workspaces.getOwnApiRateLimit(workspaceId),
+    metrics: rateLimited,
+    clock: Date.now,
+  })
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   registerObservabilityRoutes(app, { readiness, metrics })
   registerAuthRoutes(app, { auth: services.auth, workspaces: services.workspaces, config })
   registerApiKeyRoutes(app, { apiKeys: services.apiKeys })
-  registerWorkspaceRoutes(app, { workspaces: services.workspaces })
+  registerWorkspaceRoutes(app, {
+    workspaces: services.workspaces,
+    onUpdated: (workspaceId) => {
+      apiLimits.forget(workspaceId)
+    },
+  })
+  registerUsageRoutes(app, { usage })
   registerToolRoutes(app, { catalog, imports })
   registerCredentialRoutes(app, {
     credentials,

@@ -117,7 +117,13 @@ export function apiKeyService(deps: { store: ApiKeyStore; clock: Clock }) {
       return {
         workspaceId: row.workspace_id,
         scopes: apiKey.scopes,
-        principal: { type: 'api_key', apiKeyId: row.id, name: row.name, prefix: row.prefix },
+        principal: {
+          type: 'api_key',
+          apiKeyId: row.id,
+          name: row.name,
+          prefix: row.prefix,
+          rateLimit: row.rate_limit,
+        },
       }
     },
   }

@@ -5,7 +5,14 @@ export interface AuthContext {
   readonly workspaceId: string
   readonly scopes: readonly Scope[]
   readonly principal:
-    | { readonly type: 'api_key'; readonly apiKeyId: string; readonly name: string; readonly prefix: string }
+    | {
+        readonly type: 'api_key'
+        readonly apiKeyId: string
+        readonly name: string
+        readonly prefix: string
+        /** The key's own API rate limit (`100/s,burst=200`); null when the workspace's or the server's applies. */
+        readonly rateLimit?: string | null
+      }
     | {
         readonly type: 'user'
         readonly userId: string

@@ -252,6 +252,9 @@ export function batchService(deps: {
         created_at: clock(),
         finished_at: null,
       }
+      const counts = new Map<string, number>()
+      for (const row of rows) counts.set(row.tool, (counts.get(row.tool) ?? 0) + 1)
+      await executions.admitExecutions(workspaceId, counts)
       await store.insertBatch(batch)
       await store.insertMany(rows)
       await queue.enqueue(batchQueue, { batchId: id }, { id })

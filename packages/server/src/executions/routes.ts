@@ -4,6 +4,7 @@ import { pageRequest } from '../db/pagination.js'
 import { AppError } from '../errors.js'
 import type { App } from '../http/app-types.js'
 import { callerOf } from '../http/authentication.js'
+import { retryAfterSeconds } from '../ratelimit/headers.js'
 import { NullableTimestamp, PageOf, PageQuery, Timestamp, problemRef } from '../http/schemas.js'
 import type { EventBus, ToolplaneEvent } from '../infra/events.js'
 import { executionStatuses, maxAttemptsLimit, maxTimeoutMs } from './service.js'
@@ -263,6 +264,10 @@ export function registerExecutionRoutes(
       ) {
         void reply.header('Location', `/v1/executions/${execution.id}`)
         return reply.code(202).send(execution)
+      }
+      // A sync run the upstream's limit held back says when to come again, as a 429 would.
+      if (execution.error?.class === 'rate_limited' && execution.error.retryAfterMs !== undefined) {
+        void reply.header('Retry-After', String(retryAfterSeconds(execution.error.retryAfterMs)))
       }
       return reply.code(200).send(execution)
     },

@@ -34,7 +34,11 @@ import type { FieldError } from '../errors.js'
 import type { EventBus } from '../infra/events.js'
 import type { Job, JobContext, JobQueue } from '../infra/queue.js'
 import { RescheduleJob } from '../infra/queue.js'
+import type { RateLimitMetrics } from '../ratelimit/metrics.js'
+import type { UpstreamLimits, UpstreamTarget } from '../ratelimit/upstream.js'
 import type { ToolCatalog } from '../tools/service.js'
+import { quotaExceeded } from '../usage/service.js'
+import type { UsageService } from '../usage/service.js'
 import { CircuitOpenError, createCircuitBreakers } from './circuit-breaker.js'
 import { describeError } from './error-classes.js'
 import type { ExecutionMetrics } from './metrics.js'
@@ -125,6 +129,8 @@ interface RunBudget {
   readonly canReschedule: boolean
   /** False for a sync run: its row is written once, when it ends. */
   readonly stored: boolean
+  /** A sync run does not wait for an upstream's rate limit: it fails with `rate_limited` and the time to retry. */
+  readonly failFastWhenLimited: boolean
 }
 
 /** Thrown out of a job handler when the worker shuts down mid-run: the queue hands the job back. */
@@ -141,6 +147,12 @@ export interface ExecutionDeps {
   readonly queue: JobQueue
   readonly events: EventBus
   readonly metrics: ExecutionMetrics
+  /** The limits towards the APIs actions call (plugin-declared and provider-announced). */
+  readonly upstream: UpstreamLimits
+  /** Counts refusals of every limit (`toolplane_rate_limited_total`). */
+  readonly rateLimited: RateLimitMetrics
+  /** The workspace's monthly execution quota: every execution is admitted against it. */
+  readonly quota: Pick<UsageService, 'admit' | 'release'>
   readonly clock: () => number
   readonly log: FastifyBaseLogger
   readonly network: { readonly allowPrivateNetwork: boolean; readonly resolver?: Resolver }
@@ -188,6 +200,38 @@ function fieldErrorsOf(error: ValidationError, prefix: string): FieldError[] {
 }
 
 // A function, so the compiler does not assume the signal kept the state it had before an await.
+/** Attempts in all, whatever refused them, before an execution gives up on a provider's rate limit. */
+export const rateLimitedAttemptsLimit = 20
+
+/**
+ * The attempt number `shouldRetry` weighs. A refusal that came with the provider's time to wait
+ * (429 with `Retry-After`) is the provider's pacing, not a failure of the call: it does not use up
+ * one of `maxAttempts` (unless the caller asked for a single attempt), up to
+ * {@link rateLimitedAttemptsLimit} attempts in all.
+ */
+function countedAttempt(
+  attempts: readonly AttemptRecord[],
+  error: ActionError,
+  number: number,
+  maxAttempts: number,
+): number {
+  if (error.class !== 'rate_limited' || error.retryAfterMs === undefined || maxAttempts <= 1) return number
+  if (number >= rateLimitedAttemptsLimit) return maxAttempts
+  const failures = attempts.filter((attempt) => attempt.errorClass !== 'rate_limited').length
+  return Math.max(1, Math.min(failures, maxAttempts - 1))
+}
+
+/** The origin an input's `url` names, for tools that call whatever URL they are given (`http`). */
+function originOf(input: Record<string, unknown>): string | null {
+  const url = input.url
+  if (typeof url !== 'string') return null
+  try {
+    return new URL(url).origin
+  } catch {
+    return null
+  }
+}
+
 function isAborted(signal: AbortSignal): boolean {
   return signal.aborted
 }
@@ -353,6 +397,37 @@ export function executionService(deps: ExecutionDeps) {
   }
 
   /**
+   * Counts executions against the workspace's monthly quota, all or none: `counts` maps each tool
+   * to how many of its executions are about to be created.
+   *
+   * @throws AppError `quota_exceeded` (429, with `Retry-After` until the month ends) when they do not fit.
+   */
+  async function admitExecutions(workspaceId: string, counts: ReadonlyMap<string, number>): Promise<void> {
+    const now = clock()
+    const admitted: [string, number][] = []
+    for (const [tool, count] of counts) {
+      const admission = await deps.quota.admit(workspaceId, tool, count, now)
+      if (admission.admitted) {
+        admitted.push([tool, count])
+        continue
+      }
+      for (const [done, n] of admitted) await deps.quota.release(workspaceId, done, n, now)
+      deps.rateLimited.inc('quota')
+      const total = [...counts.values()].reduce((sum, n) => sum + n, 0)
+      throw quotaExceeded(admission, total, now)
+    }
+  }
+
+  /** Records what the provider said about its limits; a failure to record never fails the run. */
+  async function observeUpstream(target: UpstreamTarget, exchange: HttpExchange | undefined): Promise<void> {
+    try {
+      await deps.upstream.observe(target, exchange)
+    } catch (error) {
+      log.warn({ err: error, tool: target.tool.slug }, 'recording an upstream rate limit failed')
+    }
+  }
+
+  /**
    * Calls the action, attempt after attempt, until it succeeds, fails for good, is cancelled, or has
    * to wait longer than this run may (`maxInlineWaitMs`). Every attempt is appended to `attempts`.
    */
@@ -370,8 +445,41 @@ export function executionService(deps: ExecutionDeps) {
     // Only a failure asks (it validates the input again).
     let idempotent: boolean | undefined
     const breakerKey = `${row.workspace_id}:${row.tool}:${row.credential_id ?? 'none'}`
+    const target: UpstreamTarget = {
+      workspaceId: row.workspace_id,
+      tool,
+      action: action.name,
+      credentialId: row.credential_id,
+      origin: originOf(input),
+    }
     let waited = 0
     for (;;) {
+      const admission = await deps.upstream.admit(target)
+      if (!admission.allowed) {
+        deps.rateLimited.inc('upstream')
+        const error = new ActionError('rate_limited', `${admission.reason}; the call was not sent.`, {
+          requestSent: false,
+          retryAfterMs: admission.retryAfterMs,
+        })
+        if (budget.failFastWhenLimited) return { kind: 'failed', error }
+        // Callers refused together come back spread over a little more than the wait.
+        const delayMs = retryDelayMs(1, {
+          baseMs: 1,
+          retryAfterMs: admission.retryAfterMs,
+          ...(deps.random === undefined ? {} : { random: deps.random }),
+        })
+        if (delayMs > budget.maxInlineWaitMs || waited + delayMs > budget.totalWaitMs) {
+          return budget.canReschedule ? { kind: 'reschedule', delayMs } : { kind: 'failed', error }
+        }
+        waited += delayMs
+        await abortable(delayMs, signal)
+        if (isAborted(signal)) {
+          return signal.reason instanceof Interrupted
+            ? { kind: 'interrupted' }
+            : { kind: 'cancelled', error: new AbortedError('The execution was cancelled') }
+        }
+        continue
+      }
       const number = attempts.length + 1
       const startedAt = clock()
       const started = performance.now()
@@ -409,6 +517,7 @@ export function executionService(deps: ExecutionDeps) {
           )
         }
         breakers.success(breakerKey)
+        await observeUpstream(target, lastExchange)
         attempts.push({
           number,
           status: 'succeeded',
@@ -423,6 +532,7 @@ export function executionService(deps: ExecutionDeps) {
         const error = refusedRefresh(thrown) ?? toActionError(thrown)
         // The breaker's own refusal is not an outcome of a call; a cancelled probe frees its slot.
         if (!(error instanceof CircuitOpenError)) breakers.failure(breakerKey, error.class)
+        await observeUpstream(target, lastExchange)
         const attempt: AttemptRecord = {
           number,
           status: 'failed',
@@ -438,7 +548,13 @@ export function executionService(deps: ExecutionDeps) {
           return signal.reason instanceof Interrupted ? { kind: 'interrupted' } : { kind: 'cancelled', error }
         }
         idempotent ??= isIdempotent(action, input)
-        if (!shouldRetry(error, { attempt: number, maxAttempts, idempotent })) {
+        if (
+          !shouldRetry(error, {
+            attempt: countedAttempt(attempts, error, number, maxAttempts),
+            maxAttempts,
+            idempotent,
+          })
+        ) {
           attempts.push(attempt)
           return { kind: 'failed', error }
         }
@@ -773,6 +889,7 @@ export function executionService(deps: ExecutionDeps) {
           totalWaitMs: syncRetryBudgetMs,
           canReschedule: false,
           stored: false,
+          failFastWhenLimited: true,
         },
         {},
         resolved,
@@ -855,6 +972,13 @@ export function executionService(deps: ExecutionDeps) {
           return { kind: 'execution', execution: executionView(first), replayed: true }
         }
       }
+      // A replay above runs nothing and counts nothing; a new execution counts once admitted.
+      try {
+        await admitExecutions(workspaceId, new Map([[toolSlug, 1]]))
+      } catch (error) {
+        if (key !== undefined) await store.releaseIdempotencyKey(workspaceId, key, { executionId: id })
+        throw error
+      }
       const row = newRow(workspaceId, {
         id,
         toolSlug,
@@ -911,6 +1035,7 @@ export function executionService(deps: ExecutionDeps) {
       }
       const { action } = await resolveAction(workspaceId, `${old.tool}.${old.action}`)
       if (old.credential_id !== null) await credentials.get(workspaceId, old.credential_id)
+      await admitExecutions(workspaceId, new Map([[old.tool, 1]]))
       const options = optionsOf(old)
       const row = newRow(workspaceId, {
         toolSlug: old.tool,
@@ -1007,6 +1132,7 @@ export function executionService(deps: ExecutionDeps) {
           totalWaitMs: Number.POSITIVE_INFINITY,
           canReschedule: true,
           stored: true,
+          failFastWhenLimited: false,
         }),
       )
       if (outcome.kind === 'reschedule') throw new RescheduleJob(outcome.delayMs)
@@ -1024,6 +1150,7 @@ export function executionService(deps: ExecutionDeps) {
             totalWaitMs: Number.POSITIVE_INFINITY,
             canReschedule: false,
             stored: true,
+            failFastWhenLimited: false,
           },
           bindings,
         ),
@@ -1032,6 +1159,7 @@ export function executionService(deps: ExecutionDeps) {
 
     /** Builds a row for a batch item without storing it (the batch stores all items at once). */
     newRow,
+    admitExecutions,
     resolveAction,
     checkCredential,
     compileTransforms,

@@ -62,6 +62,20 @@ const isolation: Record<string, (w: World) => Promise<void>> = {
       before,
     )
   },
+  'GET /v1/usage': async ({ t, a, b }) => {
+    const used = async (key: string) =>
+      json<{ used: number }>(await t.app.inject({ url: '/v1/usage', headers: bearer(key) })).used
+    const [aBefore, bBefore] = [await used(a.adminKey), await used(b.adminKey)]
+    // B runs an execution (refused by the network rules, but admitted and counted).
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/executions',
+      headers: bearer(b.adminKey),
+      payload: { action: 'http.request', input: { method: 'GET', url: 'http://127.0.0.1:9/' } },
+    })
+    expect(await used(b.adminKey)).toBe(bBefore + 1)
+    expect(await used(a.adminKey)).toBe(aBefore)
+  },
   'GET /v1/api-keys': async ({ t, a, b }) => {
     const ids = (key: string) =>
       t.app

@@ -64,6 +64,8 @@ export async function startTestApp(
     TOOLPLANE_DATABASE_URL: testDatabase.url,
     TOOLPLANE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
     TOOLPLANE_LOG_LEVEL: 'debug',
+    // Tests send bursts far above the default per-key limit; the rate-limit tests set their own.
+    TOOLPLANE_API_RATE_LIMIT: '100000/s,burst=100000',
     ...(options.cluster === true ? { TOOLPLANE_REDIS_URL: testRedisUrl } : {}),
     ...env,
   })

@@ -26,7 +26,14 @@ const view = (workspace: Workspace) => ({
   updatedAt: isoTime(workspace.updatedAt),
 })
 
-export function registerWorkspaceRoutes(app: App, deps: { workspaces: WorkspaceService }): void {
+export function registerWorkspaceRoutes(
+  app: App,
+  deps: {
+    workspaces: WorkspaceService
+    /** Told after a workspace's settings change (the API limit's cache forgets it). */
+    onUpdated?: (workspaceId: string) => void
+  },
+): void {
   const { workspaces } = deps
   app.addSchema(WorkspaceSchema)
   const workspaceRef = Type.Ref('Workspace')
@@ -66,6 +73,11 @@ export function registerWorkspaceRoutes(app: App, deps: { workspaces: WorkspaceS
         response: { 200: workspaceRef, 400: problemRef },
       },
     },
-    async (request) => view(await workspaces.update(callerOf(request).workspaceId, request.body)),
+    async (request) => {
+      const workspaceId = callerOf(request).workspaceId
+      const updated = await workspaces.update(workspaceId, request.body)
+      deps.onUpdated?.(workspaceId)
+      return view(updated)
+    },
   )
 }

@@ -75,6 +75,11 @@ export function workspaceService(deps: {
       return toWorkspace(row)
     },
 
+    /** The workspace's own per-key API limit expression; null when the server default applies (or it is gone). */
+    async getOwnApiRateLimit(workspaceId: string): Promise<string | null> {
+      return (await store.get(workspaceId))?.api_rate_limit ?? null
+    },
+
     async findBySlug(slug: string): Promise<Workspace | undefined> {
       const row = await store.findBySlug(slug)
       return row === undefined ? undefined : toWorkspace(row)

@@ -8,7 +8,8 @@ describe.each(dialects)('workspace on %s', (dialect) => {
   let ws: { id: string; key: string }
 
   beforeAll(async () => {
-    t = await startTestApp(dialect)
+    // The server default as shipped (the harness raises it for other tests).
+    t = await startTestApp(dialect, { TOOLPLANE_API_RATE_LIMIT: '100/s,burst=200' })
     ws = await t.workspace('acme')
   })
   afterAll(() => t.close())
