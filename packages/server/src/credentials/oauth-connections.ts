@@ -38,6 +38,9 @@ export interface OAuthApp {
 type OAuthAppRow = Selectable<OAuthAppTable>
 
 /** The parts of the tokens kept as the credential's secrets (the SDK's OAuth2 fields). */
+/** The secret fields an OAuth token response fills; a refresh replaces these and keeps the rest. */
+const tokenFields = new Set(['accessToken', 'tokenType', 'refreshToken', 'expiresAt'])
+
 function secretsFrom(tokens: OAuthTokens): Record<string, unknown> {
   return {
     accessToken: tokens.accessToken,
@@ -235,7 +238,12 @@ export function oauthConnections(deps: {
         { cause: error },
       )
     }
-    const secrets = secretsFrom({ ...fresh, refreshToken: fresh.refreshToken ?? tokens.refreshToken })
+    // Fields that are not tokens (a Slack signing secret, a test spreadsheet id) outlive the refresh.
+    const kept = Object.fromEntries(Object.entries(seen).filter(([name]) => !tokenFields.has(name)))
+    const secrets = {
+      ...kept,
+      ...secretsFrom({ ...fresh, refreshToken: fresh.refreshToken ?? tokens.refreshToken }),
+    }
     await credentials.replaceSecrets(workspaceId, credential.id, secrets, fresh.expiresAt ?? null)
     if (credential.status !== 'healthy')
       await credentials.setStatus(workspaceId, credential.id, 'healthy', 'Token refreshed.')
