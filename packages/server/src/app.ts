@@ -55,6 +55,10 @@ import { createMetrics, statusClass } from './observability/metrics.js'
 import { createReadiness } from './observability/readiness.js'
 import { registerObservabilityRoutes } from './observability/routes.js'
 import { openApiOptions } from './openapi/document.js'
+import { hookMetrics } from './hooks/metrics.js'
+import { registerHookRoutes } from './hooks/routes.js'
+import { hookService } from './hooks/service.js'
+import { inboundEventStore } from './hooks/store.js'
 import { registerApiRateLimit } from './ratelimit/api.js'
 import { rateLimitMetrics } from './ratelimit/metrics.js'
 import { upstreamLimits } from './ratelimit/upstream.js'
@@ -69,6 +73,13 @@ import { registerUsageRoutes } from './usage/routes.js'
 import { usageService } from './usage/service.js'
 import { usageStore } from './usage/store.js'
 import { registerWorkspaceRoutes } from './workspaces/routes.js'
+import { deliveryWorker, webhookQueue } from './webhooks/delivery.js'
+import type { DeliveryJob } from './webhooks/delivery.js'
+import { recoveryIntervalMs, webhookDispatcher } from './webhooks/dispatcher.js'
+import { webhookMetrics } from './webhooks/metrics.js'
+import { registerWebhookRoutes } from './webhooks/routes.js'
+import { webhookService } from './webhooks/service.js'
+import { webhookStore } from './webhooks/store.js'
 import { workspaceService } from './workspaces/service.js'
 import { workspaceStore } from './workspaces/store.js'
 
@@ -271,6 +282,63 @@ export async function buildApp(deps: AppDeps): Promise<
       concurrency: Math.max(1, Math.floor(config.workerConcurrency / 4)),
     })
   }
+  const hooks = hookService({
+    store: inboundEventStore(database.db),
+    findTool,
+    credentials,
+    events: infrastructure.events,
+    metrics: hookMetrics(metrics.registry),
+    clock: services.clock,
+    log: logger,
+  })
+  const webhookRows = webhookStore(database.db)
+  const webhookEvents = webhookDispatcher({
+    store: webhookRows,
+    queue,
+    clock: services.clock,
+    log: logger,
+    retryScheduleMs: config.webhookRetryScheduleMs,
+  })
+  const webhooks = webhookService({
+    store: webhookRows,
+    keyring,
+    queue,
+    dispatcher: webhookEvents,
+    clock: services.clock,
+  })
+  const webhookCounters = webhookMetrics(metrics.registry, () => webhookRows.pendingCount())
+  const stopDispatching = webhookEvents.start(infrastructure.events)
+  let webhookRecovery: NodeJS.Timeout | undefined
+  if (deps.runWorker ?? config.serveRunsWorker) {
+    const deliveries = deliveryWorker({
+      store: webhookRows,
+      keyring,
+      events: infrastructure.events,
+      metrics: webhookCounters,
+      clock: services.clock,
+      log: logger,
+      retryScheduleMs: config.webhookRetryScheduleMs,
+      network: {
+        allowPrivateNetwork: config.allowPrivateNetwork,
+        ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
+      },
+    })
+    queue.work<DeliveryJob>(webhookQueue, (job, context) => deliveries.runJob(job, context), {
+      concurrency: Math.max(1, Math.floor(config.workerConcurrency / 2)),
+    })
+    const recoverDeliveries = () => {
+      webhookEvents.recover().catch((error: unknown) => {
+        logger.error({ err: error }, 'looking for lost webhook deliveries failed')
+      })
+    }
+    recoverDeliveries()
+    webhookRecovery = setInterval(recoverDeliveries, recoveryIntervalMs).unref()
+  }
+  app.addHook('onClose', () => {
+    stopDispatching()
+    clearInterval(webhookRecovery)
+    return Promise.resolve()
+  })
   app.addHook('onClose', async () => {
     // Running jobs finish (or are handed back) before the database and Redis go away.
     if (deps.queue === undefined) await queue.close({ graceMs: 10_000 })
@@ -368,6 +436,8 @@ export async function buildApp(deps: AppDeps): Promise<
   registerOAuthRoutes(app, { connections, sessions: services.auth, credentialView: credentialView })
   registerExecutionRoutes(app, { executions, events: infrastructure.events })
   registerBatchRoutes(app, { batches })
+  registerWebhookRoutes(app, { webhooks })
+  registerHookRoutes(app, { hooks })
 
   const sweep = () =>
     sweepCredentials({
@@ -383,14 +453,18 @@ export async function buildApp(deps: AppDeps): Promise<
       log: logger,
     })
 
-  const retentionSweep = () =>
-    sweepExecutions({
+  const retentionSweep = async () => {
+    const swept = await sweepExecutions({
       store,
       queue,
       clock: services.clock,
       retentionDays: config.executionRetentionDays,
       log: logger,
     })
+    // Inbound deliveries are kept long enough to recognise a provider's late retries, then go.
+    await hooks.sweep()
+    return swept
+  }
 
   return Object.assign(app, {
     queue,

@@ -2,8 +2,14 @@
  * The Slack tool: post and edit messages, react, read channels and their history, find people.
  * Calls Slack's Web API (https://api.slack.com/web) with a bot token.
  */
-import { auth, defineTool } from '@toolplane/sdk'
-import type { OAuth2AuthorizationCodeAuth, OutgoingRequest } from '@toolplane/sdk'
+import { Secret, Type, auth, defineTool } from '@toolplane/sdk'
+import type {
+  BearerAuth,
+  OAuth2AuthorizationCodeAuth,
+  OutgoingRequest,
+  TSchema,
+  TriggerDeclaration,
+} from '@toolplane/sdk'
 import { getChannelHistory, listChannels } from './actions/conversations.js'
 import { addReaction, postMessage, updateMessage } from './actions/messages.js'
 import { listUsers, lookupUserByEmail } from './actions/users.js'
@@ -24,6 +30,28 @@ export const BOT_SCOPES = [
   'reactions:write',
 ] as const
 
+/**
+ * The Slack app's signing secret (Basic Information → App Credentials), which signs the requests
+ * Slack sends to `/v1/hooks/slack/<credential id>`. Optional: only inbound triggers read it.
+ */
+const signingSecret = Type.Optional(
+  Secret(
+    Type.String({
+      title: 'Signing secret',
+      description: 'The Slack app’s signing secret, for events Slack sends to this credential’s trigger URL',
+      minLength: 1,
+    }),
+  ),
+)
+
+const token = auth.bearer({ title: 'Bot token (xoxb-…)' })
+
+/** A bot token, with the optional signing secret of inbound triggers. */
+export const botToken: BearerAuth = Object.freeze({
+  ...token,
+  fields: Type.Object({ ...token.fields.properties, signingSecret }),
+})
+
 const oauth = auth.oauth2({
   grant: 'authorization_code',
   title: 'Slack app (OAuth)',
@@ -40,10 +68,58 @@ const oauth = auth.oauth2({
  */
 export const slackOAuth: OAuth2AuthorizationCodeAuth = Object.freeze({
   ...oauth,
+  fields: Type.Object({ ...oauth.fields.properties, signingSecret }),
   apply(request: OutgoingRequest, secrets: Readonly<Record<string, unknown>>) {
     request.headers.authorization = `Bearer ${String(secrets.accessToken)}`
   },
 })
+
+// The Events API envelope every event arrives in.
+const envelope = (event: TSchema) =>
+  Type.Object({
+    type: Type.Literal('event_callback'),
+    team_id: Type.String(),
+    api_app_id: Type.String(),
+    event_id: Type.String({ description: 'Unique per event; Slack keeps it on retries.' }),
+    event_time: Type.Integer(),
+    event,
+  })
+
+/** Events API events this tool's triggers describe; others the app subscribes to are emitted too. */
+export const triggers: readonly TriggerDeclaration[] = [
+  {
+    event: 'message',
+    title: 'Message posted',
+    description:
+      'A message was posted in a channel the app is in (Events API `message`; subscribe to `message.channels` and the like).',
+    verifier: 'slack',
+    payload: envelope(
+      Type.Object({
+        type: Type.Literal('message'),
+        channel: Type.String(),
+        user: Type.Optional(Type.String()),
+        text: Type.Optional(Type.String()),
+        ts: Type.String(),
+        subtype: Type.Optional(Type.String()),
+      }),
+    ),
+  },
+  {
+    event: 'app_mention',
+    title: 'App mentioned',
+    description: 'Someone mentioned the app in a message (Events API `app_mention`).',
+    verifier: 'slack',
+    payload: envelope(
+      Type.Object({
+        type: Type.Literal('app_mention'),
+        channel: Type.String(),
+        user: Type.String(),
+        text: Type.String(),
+        ts: Type.String(),
+      }),
+    ),
+  },
+]
 
 /** Tier 2 allows about 20 calls a minute per workspace and app, Tier 3 about 50. */
 const perMinute = (limit: number, action: string) =>
@@ -57,7 +133,7 @@ export default defineTool({
   version: '1.0.0',
   categories: ['communication', 'chat'],
   baseUrl: 'https://slack.com/api',
-  authMethods: [auth.bearer({ title: 'Bot token (xoxb-…)' }), slackOAuth],
+  authMethods: [botToken, slackOAuth],
   actions: [
     postMessage,
     updateMessage,
@@ -71,6 +147,7 @@ export default defineTool({
     const body = await callSlack<{ team?: string; user?: string }>(http, 'auth.test', { query: {} })
     return { ok: true, detail: `Connected to ${body.team ?? 'the workspace'} as ${body.user ?? 'the app'}` }
   },
+  triggers,
   // Slack counts each method separately per workspace and app, so each action has its own limit.
   rateLimits: [
     // chat.postMessage allows about one message a second per channel, with short bursts. The limiter

@@ -3,7 +3,7 @@
  * REST API (https://docs.stripe.com/api) with a secret or restricted key.
  */
 import { ActionError, Secret, Type, auth, defineTool } from '@toolplane/sdk'
-import type { BearerAuth } from '@toolplane/sdk'
+import type { BearerAuth, TSchema, TriggerDeclaration } from '@toolplane/sdk'
 import { createCustomer, getCustomer, listCustomers } from './actions/customers.js'
 import {
   createPaymentIntent,
@@ -40,8 +40,91 @@ export const stripeKey: BearerAuth = Object.freeze({
         pattern: '^(sk|rk)_[A-Za-z0-9_]+$',
       }),
     ),
+    // Optional: only inbound triggers read it.
+    webhookSigningSecret: Type.Optional(
+      Secret(
+        Type.String({
+          title: 'Webhook signing secret',
+          description:
+            'The signing secret (whsec_…) of the Stripe webhook endpoint that sends to this credential’s trigger URL',
+          pattern: '^whsec_[A-Za-z0-9_]+$',
+        }),
+      ),
+    ),
   }),
 })
+
+// Every Stripe event: the object it is about is in `data.object`.
+const stripeEvent = (type: string, object: TSchema) =>
+  Type.Object({
+    id: Type.String({ description: 'The event id, `evt_…`: unique, kept on retries.' }),
+    object: Type.Literal('event'),
+    type: Type.Literal(type),
+    created: Type.Integer(),
+    livemode: Type.Boolean(),
+    data: Type.Object({
+      object,
+      previous_attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  })
+
+const nullableString = Type.Union([Type.String(), Type.Null()])
+
+/** Events this tool's triggers describe; others the endpoint is subscribed to are emitted too. */
+export const triggers: readonly TriggerDeclaration[] = [
+  {
+    event: 'payment_intent.succeeded',
+    title: 'Payment succeeded',
+    description: 'A payment intent completed successfully.',
+    verifier: 'stripe',
+    payload: stripeEvent(
+      'payment_intent.succeeded',
+      Type.Object({
+        id: Type.String(),
+        object: Type.Literal('payment_intent'),
+        amount: Type.Integer(),
+        amount_received: Type.Integer(),
+        currency: Type.String(),
+        customer: nullableString,
+        status: Type.String(),
+      }),
+    ),
+  },
+  {
+    event: 'charge.refunded',
+    title: 'Charge refunded',
+    description: 'A charge was refunded, fully or in part.',
+    verifier: 'stripe',
+    payload: stripeEvent(
+      'charge.refunded',
+      Type.Object({
+        id: Type.String(),
+        object: Type.Literal('charge'),
+        amount: Type.Integer(),
+        amount_refunded: Type.Integer(),
+        currency: Type.String(),
+        payment_intent: nullableString,
+        refunded: Type.Boolean(),
+      }),
+    ),
+  },
+  {
+    event: 'customer.subscription.updated',
+    title: 'Subscription updated',
+    description:
+      'A subscription changed (plan, status, renewal); `data.previous_attributes` holds the fields as they were.',
+    verifier: 'stripe',
+    payload: stripeEvent(
+      'customer.subscription.updated',
+      Type.Object({
+        id: Type.String(),
+        object: Type.Literal('subscription'),
+        customer: Type.String(),
+        status: Type.String(),
+      }),
+    ),
+  },
+]
 
 export default defineTool({
   slug: 'stripe',
@@ -71,6 +154,7 @@ export default defineTool({
     if (balance === undefined) return { ok: true, detail: 'The key works but may not read the balance' }
     return { ok: true, detail: `The key works in ${balance.livemode ? 'live' : 'test'} mode` }
   },
+  triggers,
   // Stripe allows 100 operations a second per account in live mode (25 in test mode, where a 429
   // is retried like any other).
   rateLimits: [{ scope: 'credential', limit: 100, windowSeconds: 1 }],

@@ -59,6 +59,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       'credentials',
       'executions',
       'idempotency_keys',
+      'inbound_events',
       'jobs',
       'master_keys',
       'memberships',
@@ -68,6 +69,8 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       'sign_in_links',
       'usage_counters',
       'users',
+      'webhook_deliveries',
+      'webhooks',
       'workspace_tools',
       'workspaces',
     ])

@@ -260,4 +260,68 @@ export interface Schema {
   idempotency_keys: IdempotencyKeyTable
   jobs: JobTable
   usage_counters: UsageCounterTable
+  webhooks: WebhookTable
+  webhook_deliveries: WebhookDeliveryTable
+  inbound_events: InboundEventTable
+}
+
+/** An accepted inbound trigger delivery (`hooks/`); unique per workspace, tool and delivery id. */
+export interface InboundEventTable {
+  id: string
+  workspace_id: string
+  tool: string
+  credential_id: string
+  /** The provider's id of the delivery (`X-GitHub-Delivery`, Stripe's `evt_…`, `webhook-id`, …). */
+  delivery_id: string
+  /** As emitted, without the `trigger.<tool>.` prefix: `issues.opened`. */
+  event: string
+  /** JSON: the delivery's body, parsed. */
+  payload: string
+  received_at: number
+}
+
+export interface WebhookTable {
+  id: string
+  workspace_id: string
+  url: string
+  /** JSON array of event type patterns: exact types, `prefix.*`, or `*`. */
+  events: string
+  description: string | null
+  /** 1 or 0. */
+  enabled: number
+  disabled_reason: string | null
+  /** JSON envelope holding `{ secret, previous? }` (see credentials/envelope.ts). */
+  secret_envelope: string
+  key_version: number
+  /** Until when the previous secret also signs; null when there is none. */
+  previous_secret_expires_at: number | null
+  /** When deliveries began failing without a success since; null while healthy. */
+  failing_since: number | null
+  created_at: number
+  updated_at: number
+}
+
+export interface WebhookDeliveryTable {
+  id: string
+  workspace_id: string
+  webhook_id: string
+  event_id: string
+  event_type: string
+  /** The `webhook-id` header, the same on every attempt and replay. */
+  message_id: string
+  /** The JSON body as sent. */
+  payload: string
+  /** `pending`, `delivered` or `failed`. */
+  status: string
+  /** JSON array of attempts. */
+  attempts: string
+  attempt_count: number
+  /** Replays so far; only the job of the current generation makes attempts. */
+  generation: number
+  /** `attempt_count` when the current generation began: the retry schedule counts from here. */
+  schedule_start: number
+  correlation_id: string | null
+  next_attempt_at: number | null
+  created_at: number
+  updated_at: number
 }

@@ -12,7 +12,13 @@ import type { TestApp } from '../testing/harness.js'
  */
 
 /** Routes anyone may call. Adding one is a decision: list it here. */
-const publicRoutes = ['POST /v1/auth/login', 'GET /v1/auth/link', 'GET /v1/oauth/callback']
+const publicRoutes = [
+  'POST /v1/auth/login',
+  'GET /v1/auth/link',
+  'GET /v1/oauth/callback',
+  // Authenticated by the provider's signature, not by Toolplane credentials (hooks/hooks.int.test.ts).
+  'POST /v1/hooks/:tool/:credentialId',
+]
 
 interface Tenant {
   id: string
@@ -435,6 +441,166 @@ Object.assign(isolation, {
       payload: {},
     })
     expect(res.statusCode).toBe(404)
+  },
+})
+
+// Outbound webhooks: B subscribes (to a loopback URL the network rules refuse, so nothing is sent;
+// the next attempt is 5 s later) and sends itself a test event; A can neither see, change, test, rotate nor replay any of it.
+const bWebhooks = new WeakMap<World, Promise<{ webhookId: string; deliveryId: string }>>()
+function bWebhook(w: World): Promise<{ webhookId: string; deliveryId: string }> {
+  let made = bWebhooks.get(w)
+  if (made === undefined) {
+    made = (async () => {
+      const created = await w.t.app.inject({
+        method: 'POST',
+        url: '/v1/webhooks',
+        headers: bearer(w.b.adminKey),
+        payload: { url: 'http://127.0.0.1:9/b-hook', events: ['batch.completed'] },
+      })
+      expect(created.statusCode, created.body).toBe(201)
+      const webhookId = json<{ id: string }>(created).id
+      const test = await w.t.app.inject({
+        method: 'POST',
+        url: `/v1/webhooks/${webhookId}/test`,
+        headers: bearer(w.b.adminKey),
+      })
+      expect(test.statusCode, test.body).toBe(202)
+      const deliveryId = json<{ id: string }>(test).id
+      // Its first (refused) attempt marks the subscription failing: wait for it, so B's records
+      // change no more while A acts.
+      for (let tries = 0; tries < 500; tries++) {
+        const delivery = await w.t.app.inject({
+          url: `/v1/webhooks/${webhookId}/deliveries/${deliveryId}`,
+          headers: bearer(w.b.adminKey),
+        })
+        if (json<{ attempts: unknown[] }>(delivery).attempts.length > 0) break
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      return { webhookId, deliveryId }
+    })()
+    bWebhooks.set(w, made)
+  }
+  return made
+}
+const readBWebhook = async (w: World, id: string) =>
+  (await w.t.app.inject({ url: `/v1/webhooks/${id}`, headers: bearer(w.b.adminKey) })).body
+Object.assign(isolation, {
+  'GET /v1/webhooks': async (w: World) => {
+    const { webhookId } = await bWebhook(w)
+    const res = await w.t.app.inject({ url: '/v1/webhooks?limit=200', headers: bearer(w.a.adminKey) })
+    expect(res.statusCode).toBe(200)
+    expect(res.body).not.toContain(webhookId)
+  },
+  'POST /v1/webhooks': async (w: World) => {
+    await bWebhook(w)
+    const listB = async () =>
+      (await w.t.app.inject({ url: '/v1/webhooks?limit=200', headers: bearer(w.b.adminKey) })).body
+    const before = await listB()
+    const res = await w.t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: bearer(w.a.adminKey),
+      payload: { url: 'https://a.example.com/hook' },
+    })
+    expect(res.statusCode).toBe(201)
+    expect(await listB()).toBe(before)
+  },
+  'GET /v1/webhooks/:id': async (w: World) => {
+    const { webhookId } = await bWebhook(w)
+    const res = await w.t.app.inject({ url: `/v1/webhooks/${webhookId}`, headers: bearer(w.a.adminKey) })
+    expect(res.statusCode).toBe(404)
+  },
+  'PATCH /v1/webhooks/:id': async (w: World) => {
+    const { webhookId } = await bWebhook(w)
+    const before = await readBWebhook(w, webhookId)
+    const res = await w.t.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhooks/${webhookId}`,
+      headers: bearer(w.a.adminKey),
+      payload: { url: 'https://attacker.example.com/', events: ['*'] },
+    })
+    expect(res.statusCode).toBe(404)
+    expect(await readBWebhook(w, webhookId)).toBe(before)
+  },
+  'DELETE /v1/webhooks/:id': async (w: World) => {
+    const { webhookId } = await bWebhook(w)
+    const res = await w.t.app.inject({
+      method: 'DELETE',
+      url: `/v1/webhooks/${webhookId}`,
+      headers: bearer(w.a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+    expect(
+      (await w.t.app.inject({ url: `/v1/webhooks/${webhookId}`, headers: bearer(w.b.adminKey) })).statusCode,
+    ).toBe(200)
+  },
+  'POST /v1/webhooks/:id/rotate-secret': async (w: World) => {
+    const { webhookId } = await bWebhook(w)
+    const before = await readBWebhook(w, webhookId)
+    const res = await w.t.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${webhookId}/rotate-secret`,
+      headers: bearer(w.a.adminKey),
+      payload: { overlapSeconds: 0 },
+    })
+    expect(res.statusCode).toBe(404)
+    expect(res.body).not.toContain('whsec_')
+    expect(await readBWebhook(w, webhookId)).toBe(before)
+  },
+  'POST /v1/webhooks/:id/test': async (w: World) => {
+    const { webhookId } = await bWebhook(w)
+    const count = async () =>
+      json<{ data: unknown[] }>(
+        await w.t.app.inject({ url: `/v1/webhooks/${webhookId}/deliveries`, headers: bearer(w.b.adminKey) }),
+      ).data.length
+    const before = await count()
+    const res = await w.t.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${webhookId}/test`,
+      headers: bearer(w.a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+    expect(await count()).toBe(before)
+  },
+  'GET /v1/webhooks/:id/deliveries': async (w: World) => {
+    const { webhookId } = await bWebhook(w)
+    const res = await w.t.app.inject({
+      url: `/v1/webhooks/${webhookId}/deliveries`,
+      headers: bearer(w.a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+  },
+  'GET /v1/webhooks/:id/deliveries/:deliveryId': async (w: World) => {
+    const { webhookId, deliveryId } = await bWebhook(w)
+    const own = await w.t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: bearer(w.a.adminKey),
+      payload: { url: 'https://a.example.com/own', enabled: false },
+    })
+    // Neither through B's subscription nor through one of A's own.
+    for (const via of [webhookId, json<{ id: string }>(own).id]) {
+      const res = await w.t.app.inject({
+        url: `/v1/webhooks/${via}/deliveries/${deliveryId}`,
+        headers: bearer(w.a.adminKey),
+      })
+      expect(res.statusCode).toBe(404)
+      expect(res.body).not.toContain('b-hook')
+    }
+  },
+  'POST /v1/webhooks/:id/deliveries/:deliveryId/replay': async (w: World) => {
+    const { webhookId, deliveryId } = await bWebhook(w)
+    const res = await w.t.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${webhookId}/deliveries/${deliveryId}/replay`,
+      headers: bearer(w.a.adminKey),
+    })
+    expect(res.statusCode).toBe(404)
+    const mine = await w.t.app.inject({
+      url: `/v1/webhooks/${webhookId}/deliveries/${deliveryId}`,
+      headers: bearer(w.b.adminKey),
+    })
+    expect(mine.statusCode).toBe(200)
   },
 })
 

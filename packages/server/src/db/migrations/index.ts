@@ -6,6 +6,8 @@ import * as oauth from './0004-oauth.js'
 import * as credentialOutcomes from './0005-credential-outcomes.js'
 import * as executions from './0006-executions.js'
 import * as usage from './0007-usage.js'
+import * as webhooks from './0008-webhooks.js'
+import * as inboundHooks from './0009-inbound-hooks.js'
 
 /**
  * Every migration, in order. Imported statically (not read from a folder at run time) so the
@@ -19,4 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005-credential-outcomes': credentialOutcomes,
   '0006-executions': executions,
   '0007-usage': usage,
+  '0008-webhooks': webhooks,
+  '0009-inbound-hooks': inboundHooks,
 }
