@@ -238,6 +238,14 @@ describe.each(dialects)('master key rotation on %s', (dialect) => {
         clientId: 'gh-client',
         clientSecret: 'gh-client-secret',
       })
+      const subscribed = await t.app.inject({
+        method: 'POST',
+        url: '/v1/webhooks',
+        headers: { authorization: `Bearer ${ws.key}` },
+        payload: { url: 'https://receiver.example/hooks', events: ['execution.*'] },
+      })
+      expect(subscribed.statusCode, subscribed.body).toBe(201)
+      const webhookSecret = subscribed.json<{ secret: string }>().secret
       const oldKey = Buffer.alloc(32, 7) // the harness's TOOLPLANE_MASTER_KEY
       const newKey = randomBytes(32)
 
@@ -264,7 +272,7 @@ describe.each(dialects)('master key rotation on %s', (dialect) => {
         signal: controller.signal,
       })
       expect(partial.rewrapped).toBe(10)
-      expect(partial.remaining).toBe(16) // 15 credentials and the OAuth app
+      expect(partial.remaining).toBe(17) // 15 credentials, the OAuth app and the webhook
 
       // ...while credentials keep being read and changed by a server holding both keys...
       const serving = credentialService({
@@ -313,6 +321,16 @@ describe.each(dialects)('master key rotation on %s', (dialect) => {
       ).toEqual({
         clientSecret: 'gh-client-secret',
       })
+      // ...and so was the webhook's signing secret.
+      const webhook = await t.database.db.selectFrom('webhooks').selectAll().executeTakeFirstOrThrow()
+      expect(webhook.key_version).toBe(2)
+      expect(
+        openSecrets(
+          parseEnvelope(webhook.secret_envelope),
+          { workspaceId: ws.id, credentialId: webhook.id },
+          newOnly,
+        ),
+      ).toMatchObject({ secret: webhookSecret })
       const versions = await t.database.db.selectFrom('master_keys').selectAll().orderBy('version').execute()
       expect(versions.map((v) => [v.version, v.retired_at !== null])).toEqual([
         [1, true],

@@ -27,8 +27,11 @@ export async function loadKeyring(
   const known = await storedVersions(db)
   const first = buildKeyring(configured, known)
   // Check before registering anything: a wrong key must not become a permanent version.
-  const appVersions = await db.selectFrom('oauth_apps').select('key_version').distinct().execute()
-  const inUse = [...(await credentialStore(db).keyVersionsInUse()), ...appVersions.map((r) => r.key_version)]
+  const inUse = await credentialStore(db).keyVersionsInUse()
+  for (const name of envelopeTables) {
+    const versions = await db.selectFrom(name).select('key_version').distinct().execute()
+    inUse.push(...versions.map((r) => r.key_version))
+  }
   checkKeyring(first.keyring, inUse, known)
   if (first.unmatchedPrevious.length > 0) onUnmatchedPrevious?.(first.unmatchedPrevious)
   if (first.newKeys.length === 0) return first.keyring
@@ -41,6 +44,40 @@ export async function loadKeyring(
   }
   // Another node may have registered the same key (or another) at the same moment: read back.
   return buildKeyring(configured, await storedVersions(db)).keyring
+}
+
+/** Tables other than credentials whose rows hold one envelope (`secret_envelope`, `key_version`). */
+const envelopeTables = ['oauth_apps', 'webhooks'] as const
+
+/** Reading and swapping the envelopes of one of {@link envelopeTables} not under `current`. */
+function envelopeTable(
+  db: Kysely<Schema>,
+  name: (typeof envelopeTables)[number],
+  current: number,
+  batchSize: number,
+) {
+  return {
+    next: (after: string | null) => {
+      let query = db
+        .selectFrom(name)
+        .select(['id', 'workspace_id', 'secret_envelope', 'key_version'])
+        .where('key_version', '!=', current)
+        .orderBy('id')
+        .limit(batchSize)
+      if (after !== null) query = query.where('id', '>', after)
+      return query.execute()
+    },
+    swap: async (row: EnvelopeRow, next: { secret_envelope: string; key_version: number }) => {
+      const result = await db
+        .updateTable(name)
+        .set(next)
+        .where('workspace_id', '=', row.workspace_id)
+        .where('id', '=', row.id)
+        .where('secret_envelope', '=', row.secret_envelope)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+  }
 }
 
 interface EnvelopeRow {
@@ -57,7 +94,7 @@ export interface RotationProgress {
 }
 
 /**
- * Re-wraps every data key (credentials and OAuth app client secrets) not yet under the keyring's current master key, in batches,
+ * Re-wraps every data key (credentials, OAuth app client secrets, webhook signing secrets) not yet under the keyring's current master key, in batches,
  * each envelope swapped only if unchanged since it was read. Safe to run while servers serve (they
  * hold the old key as previous) and to interrupt: a second run continues with what is left. Old
  * versions no envelope uses any more are marked retired.
@@ -79,35 +116,15 @@ export async function rotateKeys(
   const batchSize = options.batchSize ?? 100
   let rewrapped = 0
   let skipped = 0
-  // Credentials, then OAuth app client secrets: every envelope in the database.
+  // Credentials, OAuth app client secrets, webhook signing secrets: every envelope with a key version.
   const tables = [
     {
       next: (after: string | null) => store.envelopesNotUnder(keyring.current, after, batchSize),
       swap: (row: EnvelopeRow, next: { secret_envelope: string; key_version: number }) =>
         store.swapEnvelope(row.workspace_id, row.id, row.secret_envelope, next),
     },
-    {
-      next: (after: string | null) => {
-        let query = db
-          .selectFrom('oauth_apps')
-          .select(['id', 'workspace_id', 'secret_envelope', 'key_version'])
-          .where('key_version', '!=', keyring.current)
-          .orderBy('id')
-          .limit(batchSize)
-        if (after !== null) query = query.where('id', '>', after)
-        return query.execute()
-      },
-      swap: async (row: EnvelopeRow, next: { secret_envelope: string; key_version: number }) => {
-        const result = await db
-          .updateTable('oauth_apps')
-          .set(next)
-          .where('workspace_id', '=', row.workspace_id)
-          .where('id', '=', row.id)
-          .where('secret_envelope', '=', row.secret_envelope)
-          .executeTakeFirst()
-        return result.numUpdatedRows > 0n
-      },
-    },
+    envelopeTable(db, 'oauth_apps', keyring.current, batchSize),
+    envelopeTable(db, 'webhooks', keyring.current, batchSize),
   ]
   for (const table of tables) {
     let after: string | null = null
@@ -132,14 +149,15 @@ export async function rotateKeys(
     }
   }
   const counts = await store.countByKeyVersion()
-  const oldApps = await db
-    .selectFrom('oauth_apps')
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .where('key_version', '!=', keyring.current)
-    .executeTakeFirst()
-  const remaining =
-    counts.filter((c) => c.version !== keyring.current).reduce((sum, c) => sum + c.count, 0) +
-    Number(oldApps?.count ?? 0)
+  let remaining = counts.filter((c) => c.version !== keyring.current).reduce((sum, c) => sum + c.count, 0)
+  for (const name of envelopeTables) {
+    const old = await db
+      .selectFrom(name)
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('key_version', '!=', keyring.current)
+      .executeTakeFirst()
+    remaining += Number(old?.count ?? 0)
+  }
   if (remaining === 0) {
     await db
       .updateTable('master_keys')
