@@ -204,25 +204,6 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
     expect(after.secrets.accessToken).not.toBe(before.secrets.accessToken)
   })
 
-  it('keeps the secret fields that are not tokens (a signing secret) through a refresh', async () => {
-    const credential = await connect('Signed account')
-    const stored = await t.app.credentials.open(ws.id, credential.id)
-    const expiresAt =
-      typeof stored.secrets.expiresAt === 'string' ? Date.parse(stored.secrets.expiresAt) : null
-    await t.app.credentials.replaceSecrets(
-      ws.id,
-      credential.id,
-      { ...stored.secrets, signingSecret: 'keep-me-through-refreshes' },
-      expiresAt,
-    )
-    t.now.value += 90_000
-    const refreshed = await t.app.connections.secretsFor(ws.id, credential.id)
-    expect(refreshed.accessToken).not.toBe(stored.secrets.accessToken)
-    expect(refreshed.signingSecret).toBe('keep-me-through-refreshes')
-    const after = await t.app.credentials.open(ws.id, credential.id)
-    expect(after.secrets.signingSecret).toBe('keep-me-through-refreshes')
-  })
-
   it('marks the credential expired and emits credential.expired when the provider revokes it, and diagnose says so', async () => {
     const credential = await connect('Revoked account')
     const { secrets } = await t.app.credentials.open(ws.id, credential.id)
@@ -445,6 +426,25 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
           (e.data as { credentialId: string }).credentialId === created.id,
       ),
     ).toBe(true)
+  })
+
+  it('keeps the secret fields that are not tokens (a signing secret) through a refresh', async () => {
+    const credential = await connect('Signed account')
+    const stored = await t.app.credentials.open(ws.id, credential.id)
+    const expiresAt =
+      typeof stored.secrets.expiresAt === 'string' ? Date.parse(stored.secrets.expiresAt) : null
+    await t.app.credentials.replaceSecrets(
+      ws.id,
+      credential.id,
+      { ...stored.secrets, signingSecret: 'keep-me-through-refreshes' },
+      expiresAt,
+    )
+    t.now.value += 90_000
+    const refreshed = await t.app.connections.secretsFor(ws.id, credential.id)
+    expect(refreshed.accessToken).not.toBe(stored.secrets.accessToken)
+    expect(refreshed.signingSecret).toBe('keep-me-through-refreshes')
+    const after = await t.app.credentials.open(ws.id, credential.id)
+    expect(after.secrets.signingSecret).toBe('keep-me-through-refreshes')
   })
 
   it('explains a missing OAuth app and a tool without OAuth', async () => {
