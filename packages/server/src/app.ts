@@ -72,6 +72,7 @@ import type { ToolCatalog } from './tools/service.js'
 import { registerUsageRoutes } from './usage/routes.js'
 import { usageService } from './usage/service.js'
 import { usageStore } from './usage/store.js'
+import { registerWebApp, webAppRoot } from './web/static.js'
 import { registerWorkspaceRoutes } from './workspaces/routes.js'
 import { deliveryWorker, webhookQueue } from './webhooks/delivery.js'
 import type { DeliveryJob } from './webhooks/delivery.js'
@@ -103,6 +104,8 @@ export interface AppDeps {
   readonly retryBaseMs?: number
   /** Prefix of every Redis key and channel in cluster mode (tests use a private one); the configuration's by default. */
   readonly redisPrefix?: string
+  /** The built web UI to serve at `/`: packages/web/dist when it is built, by default; null for none. */
+  readonly webRoot?: string | null
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
@@ -438,6 +441,8 @@ export async function buildApp(deps: AppDeps): Promise<
   registerBatchRoutes(app, { batches })
   registerWebhookRoutes(app, { webhooks })
   registerHookRoutes(app, { hooks })
+  // Last: the UI answers the page addresses no API route claims.
+  await registerWebApp(app, { root: deps.webRoot === undefined ? webAppRoot() : deps.webRoot })
 
   const sweep = () =>
     sweepCredentials({

@@ -56,6 +56,8 @@ export async function startTestApp(
     runWorker?: boolean
     /** Join another app's Redis slice (a second node of the same cluster). */
     redisPrefix?: string
+    /** Serve this built web UI at `/` (the browser tests); by default the app serves none. */
+    webRoot?: string | null
   } = {},
 ): Promise<TestApp> {
   const testDatabase = options.testDatabase ?? (await createTestDatabase(dialect))
@@ -99,6 +101,8 @@ export async function startTestApp(
     retryBaseMs: options.retryBaseMs ?? 20,
     ...(options.runWorker === undefined ? {} : { runWorker: options.runWorker }),
     redisPrefix,
+    // No UI unless a test asks: other tests must not depend on whether packages/web is built.
+    webRoot: options.webRoot ?? null,
   })
 
   const key = async (workspaceId: string, scopes: Scope[]) =>
