@@ -453,6 +453,18 @@ export function executionService(deps: ExecutionDeps) {
       origin: originOf(input),
     }
     let waited = 0
+    /** Waits `delayMs` here when the budget allows (null: go on); otherwise the outcome that ends this run. */
+    const waitInline = async (delayMs: number, error: ActionError): Promise<Outcome | null> => {
+      if (delayMs > budget.maxInlineWaitMs || waited + delayMs > budget.totalWaitMs) {
+        return budget.canReschedule ? { kind: 'reschedule', delayMs } : { kind: 'failed', error }
+      }
+      waited += delayMs
+      await abortable(delayMs, signal)
+      if (!isAborted(signal)) return null
+      return signal.reason instanceof Interrupted
+        ? { kind: 'interrupted' }
+        : { kind: 'cancelled', error: new AbortedError('The execution was cancelled') }
+    }
     for (;;) {
       const admission = await deps.upstream.admit(target)
       if (!admission.allowed) {
@@ -468,16 +480,8 @@ export function executionService(deps: ExecutionDeps) {
           retryAfterMs: admission.retryAfterMs,
           ...(deps.random === undefined ? {} : { random: deps.random }),
         })
-        if (delayMs > budget.maxInlineWaitMs || waited + delayMs > budget.totalWaitMs) {
-          return budget.canReschedule ? { kind: 'reschedule', delayMs } : { kind: 'failed', error }
-        }
-        waited += delayMs
-        await abortable(delayMs, signal)
-        if (isAborted(signal)) {
-          return signal.reason instanceof Interrupted
-            ? { kind: 'interrupted' }
-            : { kind: 'cancelled', error: new AbortedError('The execution was cancelled') }
-        }
+        const ended = await waitInline(delayMs, error)
+        if (ended !== null) return ended
         continue
       }
       const number = attempts.length + 1
@@ -564,16 +568,8 @@ export function executionService(deps: ExecutionDeps) {
           ...(deps.random === undefined ? {} : { random: deps.random }),
         })
         attempts.push({ ...attempt, retryInMs: delayMs })
-        if (delayMs > budget.maxInlineWaitMs || waited + delayMs > budget.totalWaitMs) {
-          return budget.canReschedule ? { kind: 'reschedule', delayMs } : { kind: 'failed', error }
-        }
-        waited += delayMs
-        await abortable(delayMs, signal)
-        if (isAborted(signal)) {
-          return signal.reason instanceof Interrupted
-            ? { kind: 'interrupted' }
-            : { kind: 'cancelled', error: new AbortedError('The execution was cancelled') }
-        }
+        const ended = await waitInline(delayMs, error)
+        if (ended !== null) return ended
       }
     }
   }
