@@ -1,19 +1,21 @@
-// Browser journeys through the web UI: a real server (SQLite, the built-in tools) serving the built
-// app, driven by Debian's Chromium through playwright-core. Also checks accessibility with axe in
-// every theme and the UI's budgets, which it reports in docs/ui-budgets.md.
-import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+// Browser journeys through the web UI's frame: sign-in, the tool pages, themes, small screens, axe in
+// every theme, and the UI's budgets, which it reports in docs/ui-budgets.md. The journeys of each
+// area (credentials, actions, executions…) are in their own files beside this one.
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import AxeBuilder from '@axe-core/playwright'
-import { chromium } from 'playwright-core'
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { format, resolveConfig } from 'prettier'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildWebApp, defaultOutDir, isBuildCurrent } from '../packages/web/build-app.js'
-import { startTestApp } from '../packages/server/src/testing/harness.js'
-import type { TestApp } from '../packages/server/src/testing/harness.js'
+import type { BrowserApp } from './browser.js'
+import {
+  expectNoSeriousViolations,
+  haveChromium,
+  ownerEmail as email,
+  ownerPassword as password,
+  startBrowserApp,
+  themes,
+} from './browser.js'
 
 // The few browser globals used by the functions handed to the page: they run there, not here.
 declare const document: {
@@ -31,104 +33,28 @@ declare const document: {
 }
 declare const window: { readonly innerWidth: number }
 
-const chromiumPath = '/usr/bin/chromium'
-const haveChromium = existsSync(chromiumPath)
-if (!haveChromium) {
-  // CI sets TOOLPLANE_REQUIRE_BROWSER (and installs Chromium): there, a missing browser is a failure.
-  if (process.env.TOOLPLANE_REQUIRE_BROWSER === '1') {
-    throw new Error(
-      `${chromiumPath} is missing and TOOLPLANE_REQUIRE_BROWSER is set: apt-get install chromium`,
-    )
-  }
-  console.warn(`Skipping the browser journeys: ${chromiumPath} is missing (apt-get install chromium).`)
-}
-
-const email = 'ada@example.com'
-const password = 'correct horse battery staple'
-
 /** The budgets of issue 8, in bytes (gzipped) and milliseconds. */
 const budgets = { firstPageJs: 150 * 1024, allAssets: 500 * 1024, interactiveMs: 1000 }
-
-const themes: { name: string; options: BrowserContextOptions; expected: string }[] = [
-  { name: 'light', options: { colorScheme: 'light' }, expected: 'light' },
-  { name: 'dark', options: { colorScheme: 'dark' }, expected: 'dark' },
-  { name: 'high contrast', options: { colorScheme: 'light', contrast: 'more' }, expected: 'contrast' },
-]
 
 const gzipped = (content: Buffer) => gzipSync(content, { level: 9 }).length
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
 describe.skipIf(!haveChromium)('the web UI in a browser', () => {
+  let app: BrowserApp
+  let signedIn: BrowserApp['signedIn']
   let webRoot: string
-  let builtHere: string | null = null
-  let t: TestApp | undefined
-  let base: string
-  let browser: Browser | undefined
-  /** Cookies of a signed-in session, for the contexts that start signed in. */
-  let signedIn: Awaited<ReturnType<BrowserContext['storageState']>>
-  const problems: string[] = []
-  const contexts: BrowserContext[] = []
 
-  async function newPage(options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser!.newContext({ baseURL: base, reducedMotion: 'reduce', ...options })
-    contexts.push(context)
-    const page = await context.newPage()
-    // Any script error or Content-Security-Policy refusal fails the run (checked at the end).
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
-        problems.push(`${page.url()}: ${message.text()}`)
-      }
-    })
-    return page
-  }
-
-  async function expectNoSeriousViolations(page: Page, label: string): Promise<void> {
-    const results = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
-      .analyze()
-    const serious = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${label}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-      )
-    expect(serious).toEqual([])
-  }
+  const newPage = (options: Parameters<BrowserApp['newPage']>[0] = {}) =>
+    app.newPage({ ...options, signedIn: options.storageState !== undefined })
 
   beforeAll(async () => {
-    if (await isBuildCurrent(defaultOutDir)) {
-      webRoot = defaultOutDir
-    } else {
-      builtHere = await mkdtemp(join(tmpdir(), 'toolplane-web-build-'))
-      await buildWebApp(builtHere)
-      webRoot = builtHere
-    }
-    const server = await startTestApp('sqlite', { TOOLPLANE_LOG_LEVEL: 'warn' }, { webRoot })
-    t = server
-    // Sessions expire by the app's clock; the browser judges the cookie by the real one.
-    server.now.value = Date.now()
-    const workspace = await server.workspace('acme')
-    await server.app.services.auth.addUser({ email, password, workspaceId: workspace.id, role: 'owner' })
-    base = await server.app.listen({ host: '127.0.0.1', port: 0 })
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    app = await startBrowserApp()
+    webRoot = app.webRoot
+    signedIn = app.signedIn
   })
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined)
-    await browser?.close()
-    await t?.close()
-    if (builtHere !== null) await rm(builtHere, { recursive: true, force: true })
+    await app.close()
   })
 
   it('signs in and comes back to the page asked for', async () => {
@@ -340,6 +266,6 @@ ${table}
   })
 
   it('met no script error or Content-Security-Policy refusal on the way', () => {
-    expect(problems).toEqual([])
+    expect(app.problems).toEqual([])
   })
 })

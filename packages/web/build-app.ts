@@ -36,9 +36,16 @@ export async function isBuildCurrent(outDir: string = defaultOutDir): Promise<bo
   } catch {
     return false
   }
+  return built >= (await newestSourceChange())
+}
+
+/**
+ * When the app's sources last changed (epoch milliseconds): the newest of src/ (but its tests),
+ * public/, index.html and vite.config.ts.
+ */
+export async function newestSourceChange(): Promise<number> {
   const sources = ['src', 'public', 'index.html', 'vite.config.ts'].map((p) => join(webDirectory, p))
-  const newest = Math.max(...(await Promise.all(sources.map(newestChange))))
-  return built >= newest
+  return Math.max(...(await Promise.all(sources.map(newestChange))))
 }
 
 /**
