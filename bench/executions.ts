@@ -6,7 +6,7 @@ import type { Pool } from 'undici'
 import type { LatencySummary, LoadResult, LoadTarget } from './load.js'
 import { createLoadPool, runClosedLoop, runOpenLoop, summarizeLatencies } from './load.js'
 import type { BenchChild } from './processes.js'
-import { MemorySampler, startBenchChild, upstreamCount } from './processes.js'
+import { MemorySampler, readCpuMs, startBenchChild, upstreamCount } from './processes.js'
 import type { Check, ScenarioRow, SoakFigures } from './report.js'
 import { summarizeProfile } from './profile.js'
 import { describeMachine, formatChecks, formatSoak, formatTable, gitRevision, writeReport } from './report.js'
@@ -113,6 +113,8 @@ interface Subject {
   readonly label: string
   /** Name under which the memory sampler watches the server's process. */
   readonly memoryName: string
+  /** The server's process, for its CPU time; undefined when it is not ours to watch. */
+  readonly pid?: number | undefined
   readonly target: LoadTarget
   readonly pool: Pool
 }
@@ -126,7 +128,13 @@ class Bench {
 
   constructor(readonly options: Options) {}
 
-  private row(subject: Subject, key: string, targetRate: string, result: LoadResult): void {
+  private row(
+    subject: Subject,
+    key: string,
+    targetRate: string,
+    result: LoadResult,
+    cpuMs: number | null = null,
+  ): void {
     this.memory.sample()
     const peakRss = this.memory.peak(subject.memoryName, result.startedAt, performance.now())
     this.results.set(key, result)
@@ -138,6 +146,7 @@ class Bench {
       throughput: result.throughput,
       latency: result.latency,
       peakRss,
+      cpuPerRequestMs: cpuMs === null || result.sent === 0 ? NaN : cpuMs / result.sent,
     }
     this.rows.push(row)
     progress(
@@ -161,8 +170,11 @@ class Bench {
     )
     await runClosedLoop(subject.pool, subject.target, { connections, durationMs: warmupMs })
     collectGarbage()
+    const cpuBefore = subject.pid === undefined ? null : readCpuMs(subject.pid)
     const result = await runClosedLoop(subject.pool, subject.target, { connections, durationMs })
-    this.row(subject, key, `${String(connections)} connections`, result)
+    const cpuAfter = subject.pid === undefined ? null : readCpuMs(subject.pid)
+    const cpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore
+    this.row(subject, key, `${String(connections)} connections`, result, cpuMs)
     return result
   }
 
@@ -546,6 +558,7 @@ async function main(): Promise<void> {
       const direct: Subject = {
         label: 'upstream direct',
         memoryName: 'upstream',
+        pid: upstream.process.pid,
         pool: pool(upstreamOrigin),
         target: {
           origin: upstreamOrigin,
@@ -562,6 +575,7 @@ async function main(): Promise<void> {
       const baseline: Subject = {
         label: 'baseline Node proxy',
         memoryName: 'proxy',
+        pid: proxy.process.pid,
         pool: pool(origin),
         target: {
           origin,
@@ -585,6 +599,7 @@ async function main(): Promise<void> {
       const syncSubject: Subject = {
         label: 'Toolplane sync',
         memoryName: 'toolplane',
+        pid: toolplane.process.pid,
         pool: pool(toolplane.origin),
         target: {
           origin: toolplane.origin,
@@ -603,6 +618,17 @@ async function main(): Promise<void> {
         bench.notes.push(
           `Toolplane answers ${String(bench.results.get('sync-saturation')?.answerBytes ?? 0)} bytes per sync execution.`,
         )
+        const cpuOf = (scenario: string) =>
+          bench.rows.find((row) => row.scenario === scenario && row.targetRate.endsWith('connections'))
+            ?.cpuPerRequestMs ?? NaN
+        const [proxyCpu, syncCpu] = [cpuOf('baseline Node proxy'), cpuOf('Toolplane sync')]
+        if (Number.isFinite(proxyCpu) && Number.isFinite(syncCpu)) {
+          bench.notes.push(
+            `CPU per request at saturation: baseline proxy ${proxyCpu.toFixed(3)} ms, Toolplane sync ` +
+              `${syncCpu.toFixed(3)} ms (${(syncCpu / proxyCpu).toFixed(2)}×). This ratio hardly moves when ` +
+              'other work shares the machine; the throughput ratio does.',
+          )
+        }
       }
 
       if (options.only.has('async')) {

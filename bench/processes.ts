@@ -209,6 +209,28 @@ export function readMemory(pid: number): MemoryReading | null {
   return { rss: kilobytes('VmRSS') / 1024, hwm: kilobytes('VmHWM') / 1024 }
 }
 
+/**
+ * CPU time a process has used so far (user + system, from `/proc/<pid>/stat`), in milliseconds, or
+ * `null` when it is gone (Linux only). Unlike throughput, CPU per request hardly changes when other
+ * work shares the machine.
+ *
+ * @example
+ * const before = readCpuMs(child.pid)
+ */
+export function readCpuMs(pid: number): number | null {
+  let stat: string
+  try {
+    stat = fs.readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+  } catch {
+    return null
+  }
+  // Fields after the command name (which may hold spaces, inside parentheses): utime and stime are the
+  // 14th and 15th fields, in clock ticks (100 per second on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return Number.isFinite(ticks) ? ticks * 10 : null
+}
+
 interface MemorySample {
   readonly at: number
   readonly rss: number

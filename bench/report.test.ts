@@ -16,6 +16,7 @@ const rows: ScenarioRow[] = [
     throughput: 9876.5,
     latency,
     peakRss: 60.4,
+    cpuPerRequestMs: 0.1234,
   },
   {
     scenario: 'async',
@@ -44,8 +45,11 @@ describe('formatTable', () => {
       '1.23',
       '12.3',
       '123',
+      '0.123',
       '60',
     ])
+    // A run whose CPU time was not measured shows a dash.
+    expect((table[3] ?? '').split('|').map((cell) => cell.trim())[9]).toBe('–')
     expect(table[3]).toContain('async ¹')
     expect(lines.at(-1)).toBe('- ¹ accepts')
   })

@@ -16,6 +16,8 @@ export interface ScenarioRow {
   readonly latency: LatencySummary
   /** Peak resident memory of the server under test during the run, in MiB. */
   readonly peakRss: number
+  /** CPU time the server used per answered request during the run, in ms; NaN when not measured. */
+  readonly cpuPerRequestMs?: number
   /** Footnote marker text, e.g. `accept latency`. */
   readonly note?: string
 }
@@ -73,6 +75,10 @@ function milliseconds(value: number): string {
   return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)
 }
 
+function cpuMilliseconds(value: number): string {
+  return Number.isNaN(value) ? '–' : value.toFixed(3)
+}
+
 function megabytes(value: number): string {
   return Number.isNaN(value) ? '–' : value.toFixed(0)
 }
@@ -102,6 +108,7 @@ export function formatTable(rows: readonly ScenarioRow[]): string {
     'p50 (ms)',
     'p95 (ms)',
     'p99 (ms)',
+    'CPU/req (ms)',
     'peak RSS (MB)',
   ]
   const notes = [...new Set(rows.flatMap((row) => (row.note === undefined ? [] : [row.note])))]
@@ -116,6 +123,7 @@ export function formatTable(rows: readonly ScenarioRow[]): string {
       milliseconds(row.latency.p50),
       milliseconds(row.latency.p95),
       milliseconds(row.latency.p99),
+      row.cpuPerRequestMs === undefined ? '–' : cpuMilliseconds(row.cpuPerRequestMs),
       megabytes(row.peakRss),
     ]
   })

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dialects } from '../testing/databases.js'
+import { apiKeyService, authenticationCacheMs } from './service.js'
+import { apiKeyStore } from './store.js'
 import { bearer, startTestApp } from '../testing/harness.js'
 import type { TestApp } from '../testing/harness.js'
 
@@ -74,6 +76,30 @@ describe.each(dialects)('API keys on %s', (dialect) => {
     t.now.value += 31_000
     await t.app.inject({ url: '/v1/me', headers: bearer(key) })
     expect(await lastUsed()).toBe(started + 61_000)
+  })
+
+  it('refuses a key revoked on this node at once even when it was just used, and on another node within the cache time', async () => {
+    const key = await t.key(admin.id, ['tools:read'])
+    // A second node: its own service (and lookup cache) over the same database.
+    const otherNode = apiKeyService({ store: apiKeyStore(t.database.db), clock: () => t.now.value })
+    expect((await t.app.inject({ url: '/v1/me', headers: bearer(key) })).statusCode).toBe(200)
+    expect(await otherNode.authenticate(key)).not.toBeNull()
+    const { data } = (
+      await t.app.inject({ url: '/v1/api-keys?limit=200', headers: bearer(admin.key) })
+    ).json<{ data: { id: string; prefix: string }[] }>()
+    const id = data.find((k) => k.prefix === key.slice(0, 11))?.id ?? ''
+    const revoked = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/api-keys/${id}`,
+      headers: bearer(admin.key),
+    })
+    expect(revoked.statusCode).toBe(204)
+
+    expect((await t.app.inject({ url: '/v1/me', headers: bearer(key) })).statusCode).toBe(401)
+    // The other node trusts its lookup for at most `authenticationCacheMs`, then reads the revocation.
+    expect(await otherNode.authenticate(key)).not.toBeNull()
+    t.now.value += authenticationCacheMs
+    expect(await otherNode.authenticate(key)).toBeNull()
   })
 
   it('refuses a revoked key at once, and a second revocation is a 404', async () => {

@@ -92,3 +92,22 @@ export function createGroupCommit(db: Kysely<Schema>) {
 }
 
 export type GroupCommit = ReturnType<typeof createGroupCommit>
+
+const shared = new WeakMap<Kysely<Schema>, GroupCommit>()
+
+/**
+ * The one group commit of a database, shared by every store that writes on the hot path (an
+ * execution's quota admission and its record): writes of different stores made in the same turn
+ * then share a transaction too, instead of each store committing its own.
+ *
+ * @example
+ * const writes = sharedGroupCommit(db)
+ */
+export function sharedGroupCommit(db: Kysely<Schema>): GroupCommit {
+  let group = shared.get(db)
+  if (group === undefined) {
+    group = createGroupCommit(db)
+    shared.set(db, group)
+  }
+  return group
+}

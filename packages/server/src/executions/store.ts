@@ -1,7 +1,7 @@
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import type { Kysely, Selectable } from 'kysely'
 import type { Dialect } from '../db/database.js'
-import { createGroupCommit } from '../db/group-commit.js'
+import { sharedGroupCommit } from '../db/group-commit.js'
 import type { PageRequest } from '../db/pagination.js'
 import type { BatchTable, ExecutionTable, IdempotencyKeyTable, Schema } from '../db/schema.js'
 
@@ -51,7 +51,7 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
   // Recording an execution is on every run's path. On SQLite a commit costs more than the row, and
   // runs on this thread: writes are committed in groups. PostgreSQL commits on its own processes,
   // many at once over the pool: each write goes alone.
-  const grouped = createGroupCommit(db)
+  const grouped = sharedGroupCommit(db)
   const writes =
     dialect === 'sqlite'
       ? grouped
@@ -59,9 +59,30 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
           run: <T>(write: (trx: Kysely<Schema>) => Promise<T>) => write(db),
           drain: () => Promise.resolve(),
         }
+  // The insert of every run, its SQL made once per set of columns (rows are built by our code, so
+  // there are one or two): building it with the query builder each time costs more than running it.
+  const insertTexts = new Map<string, string>()
+  function insertQuery(row: ExecutionRow): CompiledQuery {
+    // A column left undefined is left out, as the query builder would.
+    const values = row as unknown as Record<string, unknown>
+    const columns = Object.keys(row).filter((column) => values[column] !== undefined)
+    const key = columns.join(',')
+    let text = insertTexts.get(key)
+    if (text === undefined) {
+      const names = columns.map((column) => `"${column}"`).join(', ')
+      const places = columns.map((_, i) => (dialect === 'postgres' ? `$${String(i + 1)}` : '?')).join(', ')
+      text = `insert into "executions" (${names}) values (${places})`
+      if (insertTexts.size < 16) insertTexts.set(key, text)
+    }
+    return CompiledQuery.raw(
+      text,
+      columns.map((column) => values[column]),
+    )
+  }
+
   return {
     async insert(row: ExecutionRow): Promise<void> {
-      await writes.run((trx) => trx.insertInto('executions').values(row).execute())
+      await writes.run((trx) => trx.executeQuery(insertQuery(row)))
     },
 
     /** Inserts many rows in one transaction (a batch's items). */

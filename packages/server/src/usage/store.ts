@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { Dialect } from '../db/database.js'
-import { createGroupCommit } from '../db/group-commit.js'
+import { sharedGroupCommit } from '../db/group-commit.js'
 import type { Schema } from '../db/schema.js'
 
 /** The `tool` of the row that counts the workspace's total; the quota is tested against it. */
@@ -27,6 +27,7 @@ export interface UsageRows {
  * same statement) would be passed: `returning` gives the new total, or nothing when refused. The
  * upsert locks the row on conflict and tests its `where` against the newest version, so concurrent
  * admissions on PostgreSQL queue on the row and each sees the ones before it: never one too many.
+ * `returning` also gives the quota it was tested against, so an admission needs no second read.
  * (One statement instead of "insert … on conflict do nothing" and then a conditional update: the
  * same row lock, one round trip.) Casts, because PostgreSQL does not infer a parameter's type
  * from the target column of `insert … select`.
@@ -39,7 +40,7 @@ function admitTotal(workspaceId: string, period: string, count: number) {
     on conflict (workspace_id, period, tool) do update
     set executions = usage_counters.executions + excluded.executions
     where ${quota} is null or usage_counters.executions + excluded.executions <= ${quota}
-    returning executions`
+    returning executions, ${quota} as quota`
 }
 
 /** Adds `count` to a tool's row, creating it. Unconditional: the total row decided. */
@@ -62,7 +63,7 @@ export function usageStore(db: Kysely<Schema>, dialect: Dialect) {
   // Admission is on every execution's path. On SQLite the commit is the cost and runs on this thread,
   // so concurrent admissions share one transaction (each still sees the ones before it: one writer);
   // PostgreSQL commits many at once over the pool, so each goes alone, as one statement.
-  const grouped = dialect === 'sqlite' ? createGroupCommit(db) : null
+  const grouped = dialect === 'sqlite' ? sharedGroupCommit(db) : null
 
   async function currentTotal(
     executor: Kysely<Schema>,
@@ -97,12 +98,14 @@ export function usageStore(db: Kysely<Schema>, dialect: Dialect) {
       if (grouped !== null) {
         return grouped.run(async (trx) => {
           const { rows } = await admitTotal(workspaceId, period, count).execute(trx)
-          const admitted = rows[0] as { executions: number } | undefined
-          const found = await currentTotal(trx, workspaceId, period)
-          if (found === undefined) return undefined
-          if (admitted === undefined) return { admitted: false, ...found }
+          const admitted = rows[0] as { executions: number; quota: number | null } | undefined
+          if (admitted === undefined) {
+            // Refused, or no such workspace: read what refused it.
+            const found = await currentTotal(trx, workspaceId, period)
+            return found === undefined ? undefined : { admitted: false, ...found }
+          }
           await addToTool(workspaceId, period, tool, count).execute(trx)
-          return { admitted: true, used: admitted.executions, quota: found.quota }
+          return { admitted: true, used: admitted.executions, quota: admitted.quota }
         })
       }
       // One statement: the total's upsert, the tool's upsert only when the total was admitted, and
