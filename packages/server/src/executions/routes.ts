@@ -167,6 +167,10 @@ export function summaryMatches(filter: ExecutionFilter, summary: ExecutionSummar
   if (filter.action !== undefined && summary.action !== `${summary.tool}.${filter.action}`) return false
   if (filter.credentialId !== undefined && summary.credentialId !== filter.credentialId) return false
   if (filter.batchId !== undefined && summary.batchId !== filter.batchId) return false
+  // The same window as the list: created at or after `from`, before `to`.
+  const createdAt = Date.parse(summary.createdAt)
+  if (filter.from !== undefined && !(createdAt >= filter.from)) return false
+  if (filter.to !== undefined && !(createdAt < filter.to)) return false
   if (filter.q !== undefined) {
     const haystack =
       `${summary.action} ${summary.errorClass ?? ''} ${summary.errorMessage ?? ''}`.toLowerCase()
