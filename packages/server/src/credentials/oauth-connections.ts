@@ -106,6 +106,21 @@ function asProblem(error: unknown, step: string): unknown {
  * callers and, with a Redis lock, across processes. A refresh the provider refuses marks the
  * credential `expired` (which emits `credential.expired`).
  */
+/**
+ * A connection that failed after its state was accepted (the provider refused, the code exchange
+ * failed) and was started with a `redirectTo`: the callback sends the browser there with `error`
+ * (the problem's code) and `error_description`.
+ */
+export class OAuthCallbackFailure extends Error {
+  constructor(
+    readonly problem: AppError,
+    readonly redirectTo: string,
+  ) {
+    super(problem.detail, { cause: problem })
+    this.name = 'OAuthCallbackFailure'
+  }
+}
+
 export function oauthConnections(deps: {
   db: Kysely<Schema>
   keyring: Keyring
@@ -456,40 +471,47 @@ export function oauthConnections(deps: {
         .executeTakeFirst()
       if (used.numUpdatedRows === 0n) throw invalid()
 
-      const { method } = await oauthMethod(row.workspace_id, row.tool, row.auth_method)
-      const app = await appRow(row.workspace_id, row.tool)
-      const verifier =
-        row.verifier_envelope === null
-          ? undefined
-          : openSecrets(
-              parseEnvelope(row.verifier_envelope),
-              { workspaceId: row.workspace_id, credentialId: row.id },
-              keyring,
-            ).codeVerifier
-      let tokens: OAuthTokens
       try {
-        tokens = await finishAuthorization({
-          provider: method as OAuth2AuthorizationCodeAuth,
-          client: clientOf(app),
-          redirectUri,
-          callbackUrl,
-          expectedState: state,
-          codeVerifier: typeof verifier === 'string' ? verifier : undefined,
-          network,
+        const { method } = await oauthMethod(row.workspace_id, row.tool, row.auth_method)
+        const app = await appRow(row.workspace_id, row.tool)
+        const verifier =
+          row.verifier_envelope === null
+            ? undefined
+            : openSecrets(
+                parseEnvelope(row.verifier_envelope),
+                { workspaceId: row.workspace_id, credentialId: row.id },
+                keyring,
+              ).codeVerifier
+        let tokens: OAuthTokens
+        try {
+          tokens = await finishAuthorization({
+            provider: method as OAuth2AuthorizationCodeAuth,
+            client: clientOf(app),
+            redirectUri,
+            callbackUrl,
+            expectedState: state,
+            codeVerifier: typeof verifier === 'string' ? verifier : undefined,
+            network,
+          })
+        } catch (error) {
+          throw asProblem(error, 'authorization')
+        }
+        const credential = await credentials.create(row.workspace_id, {
+          tool: row.tool,
+          name: row.name,
+          authMethod: method.id,
+          secrets: secretsFrom(tokens),
+          externalUserId: row.external_user_id,
+          expiresAt: tokens.expiresAt ?? null,
+          status: 'healthy',
         })
+        return { credential, redirectTo: row.redirect_to }
       } catch (error) {
-        throw asProblem(error, 'authorization')
+        // The flow was started from somewhere (the UI): tell it there, rather than strand the browser
+        // on a problem document.
+        if (row.redirect_to === null || !(error instanceof AppError)) throw error
+        throw new OAuthCallbackFailure(error, row.redirect_to)
       }
-      const credential = await credentials.create(row.workspace_id, {
-        tool: row.tool,
-        name: row.name,
-        authMethod: method.id,
-        secrets: secretsFrom(tokens),
-        externalUserId: row.external_user_id,
-        expiresAt: tokens.expiresAt ?? null,
-        status: 'healthy',
-      })
-      return { credential, redirectTo: row.redirect_to }
     },
 
     /**

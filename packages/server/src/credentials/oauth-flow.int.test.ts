@@ -148,6 +148,24 @@ describe.each(dialects)('OAuth2 connections against a real authorization server 
     expect(res.json<{ detail: string }>().detail).toMatch(/access_denied/)
   })
 
+  it('sends a refusal back to the redirectTo the flow started with, with the problem in the query', async () => {
+    const started = await t.app.inject({
+      method: 'POST',
+      url: '/v1/oauth/oidc_test/authorize',
+      headers: bearer(ws.key),
+      payload: { redirectTo: '/credentials?tool=oidc_test' },
+    })
+    const refusal = await server.authorize(started.json<{ url: string }>().url, { decision: 'deny' })
+    const res = await t.app.inject({ url: `/v1/oauth/callback${refusal.search}` })
+    expect(res.statusCode).toBe(303)
+    const location = new URL(res.headers.location ?? '')
+    expect(location.pathname).toBe('/credentials')
+    expect(location.searchParams.get('tool')).toBe('oidc_test')
+    expect(location.searchParams.get('error')).toBe('validation_error')
+    expect(location.searchParams.get('error_description')).toMatch(/access_denied/)
+    expect(location.searchParams.has('credentialId')).toBe(false)
+  })
+
   it('binds a flow started in a UI session to that session', async () => {
     const password = 'a long enough password'
     await t.app.services.auth.addUser({

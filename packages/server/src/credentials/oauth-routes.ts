@@ -4,6 +4,7 @@ import type { App } from '../http/app-types.js'
 import { callerOf, optionalSessionCaller } from '../http/authentication.js'
 import type { SessionAuthenticator } from '../http/authentication.js'
 import { Timestamp, isoTime, problemRef } from '../http/schemas.js'
+import { OAuthCallbackFailure } from './oauth-connections.js'
 import type { OAuthApp, OAuthConnections } from './oauth-connections.js'
 import type { Credential } from './service.js'
 
@@ -144,7 +145,7 @@ export function registerOAuthRoutes(
         tags: ['oauth'],
         summary: 'Finish connecting an account',
         description:
-          'Where the provider sends the browser back. Checks the state, exchanges the code (with the PKCE verifier) and stores the credential, then redirects to the `redirectTo` given when the flow started (with `credentialId` added), or shows a short confirmation page. `Accept: application/json` gets the credential as JSON.',
+          'Where the provider sends the browser back. Checks the state, exchanges the code (with the PKCE verifier) and stores the credential, then redirects to the `redirectTo` given when the flow started (with `credentialId` added), or shows a short confirmation page. When the provider refused or the exchange failed, a flow started with `redirectTo` is sent there with `error` (the problem code) and `error_description` instead. `Accept: application/json` gets the credential (or the problem) as JSON.',
         querystring: Type.Object({}, { additionalProperties: true }),
         response: { 200: Type.Unknown(), 303: Type.Null(), 400: problemRef, 403: problemRef },
       },
@@ -152,7 +153,18 @@ export function registerOAuthRoutes(
     async (request, reply: FastifyReply) => {
       const callbackUrl = new URL(request.url, connections.redirectUri)
       const session = await optionalSessionCaller(request, deps.sessions)
-      const { credential, redirectTo } = await connections.callback(callbackUrl, session)
+      let finished: Awaited<ReturnType<typeof connections.callback>>
+      try {
+        finished = await connections.callback(callbackUrl, session)
+      } catch (error) {
+        if (!(error instanceof OAuthCallbackFailure)) throw error
+        if (request.headers.accept?.includes('application/json') === true) throw error.problem
+        const target = new URL(error.redirectTo, connections.redirectUri)
+        target.searchParams.set('error', error.problem.code)
+        target.searchParams.set('error_description', error.problem.detail)
+        return reply.redirect(target.toString(), 303)
+      }
+      const { credential, redirectTo } = finished
       if (redirectTo !== null) {
         const target = new URL(redirectTo, connections.redirectUri)
         target.searchParams.set('credentialId', credential.id)
