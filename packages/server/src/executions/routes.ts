@@ -5,7 +5,14 @@ import { AppError } from '../errors.js'
 import type { App } from '../http/app-types.js'
 import { callerOf } from '../http/authentication.js'
 import { retryAfterSeconds } from '../ratelimit/headers.js'
-import { NullableTimestamp, PageOf, PageQuery, Timestamp, problemRef } from '../http/schemas.js'
+import {
+  NullableTimestamp,
+  PageOf,
+  PageQuery,
+  Timestamp,
+  noBodyAsEmptyObject,
+  problemRef,
+} from '../http/schemas.js'
 import type { EventBus, ToolplaneEvent } from '../infra/events.js'
 import { executionStatuses, maxAttemptsLimit, maxTimeoutMs } from './service.js'
 import type { ExecutionService } from './service.js'
@@ -380,6 +387,7 @@ export function registerExecutionRoutes(
   app.post(
     '/v1/executions/:id/retry',
     {
+      preValidation: noBodyAsEmptyObject,
       config: { auth: { scope: 'executions:write' } },
       schema: {
         tags: ['executions'],

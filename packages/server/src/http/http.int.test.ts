@@ -127,6 +127,16 @@ describe('HTTP behaviour', () => {
     ).toEqual(['/body/name', '/body/scopes'])
   })
 
+  it('takes a POST without a body where the body is optional, and still checks one that is sent', async () => {
+    for (const url of ['/v1/executions/exe_unknown/retry', '/v1/webhooks/wh_unknown/rotate-secret']) {
+      // No payload and no content-type, as a browser's fetch without a body sends it.
+      const bare = await t.app.inject({ method: 'POST', url, headers: bearer(key) })
+      expect(bare.statusCode, url).toBe(404)
+      const wrong = await t.app.inject({ method: 'POST', url, headers: bearer(key), payload: { nope: 1 } })
+      expect(wrong.statusCode, url).toBe(400)
+    }
+  })
+
   it('exposes request durations by route template and status class, and process metrics', async () => {
     await t.app.inject({ url: '/v1/api-keys/not-a-key', method: 'DELETE', headers: bearer(key) })
     const res = await t.app.inject({ url: '/metrics' })

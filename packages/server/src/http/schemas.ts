@@ -53,3 +53,16 @@ export function isoTime(ms: number | null): string | null {
 
 /** An API key scope (SPEC §1). */
 export const ScopeSchema = Type.Enum(scopes, { description: 'An API key scope.' })
+
+/**
+ * A `preValidation` hook for routes whose body is optional: a request without a body (a browser's
+ * `fetch` with none, `curl -X POST`) reads as `{}`, so it meets the body's object schema instead of
+ * being refused as "/body must be object".
+ *
+ * @example
+ * app.post('/v1/executions/:id/retry', { preValidation: noBodyAsEmptyObject, schema: { body: Type.Optional(…) } }, …)
+ */
+export async function noBodyAsEmptyObject(request: { body: unknown }): Promise<void> {
+  if (request.body === undefined || request.body === null || request.body === '') request.body = {}
+  return Promise.resolve()
+}

@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import { pageRequest } from '../db/pagination.js'
 import type { App } from '../http/app-types.js'
 import { callerOf } from '../http/authentication.js'
-import { PageOf, PageQuery, Timestamp, isoTime, problemRef } from '../http/schemas.js'
+import { PageOf, PageQuery, Timestamp, isoTime, noBodyAsEmptyObject, problemRef } from '../http/schemas.js'
 import type { DeliveryAttempt } from './delivery.js'
 import {
   defaultOverlapSeconds,
@@ -260,6 +260,7 @@ export function registerWebhookRoutes(app: App, deps: { webhooks: WebhookService
   app.post(
     '/v1/webhooks/:id/rotate-secret',
     {
+      preValidation: noBodyAsEmptyObject,
       config: { auth: { scope: 'webhooks:write' } },
       schema: {
         tags: ['webhooks'],
