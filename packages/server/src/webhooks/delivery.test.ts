@@ -49,7 +49,11 @@ describe('signing', () => {
     const header = signatureHeader([current, previous], 'msg_2', timestamp, payload)
     expect(header.split(' ')).toHaveLength(2)
     expect(header).toMatch(/^v1,[A-Za-z0-9+/]+=* v1,[A-Za-z0-9+/]+=*$/)
-    const headers = { 'webhook-id': 'msg_2', 'webhook-timestamp': String(timestamp), 'webhook-signature': header }
+    const headers = {
+      'webhook-id': 'msg_2',
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': header,
+    }
     for (const secret of [current, previous])
       expect(() => new Webhook(secret).verify(payload, headers)).not.toThrow()
   })
