@@ -106,8 +106,13 @@ export async function startBrowserApp(env: Record<string, string> = {}): Promise
   const contexts: BrowserContext[] = []
   let browser: Browser | undefined
   try {
-    // Sessions expire by the app's clock; the browser judges the cookie by the real one.
-    server.now.value = Date.now()
+    // The app's clock is the real one here: sessions expire by it and the browser judges the cookie
+    // by the real one, and durations and "just now" read as a user sees them.
+    Object.defineProperty(server.now, 'value', {
+      get: () => Date.now(),
+      set: () => undefined,
+      configurable: true,
+    })
     const workspace = await server.workspace('acme')
     await server.app.services.auth.addUser({
       email: ownerEmail,

@@ -8,6 +8,18 @@ import { ErrorHandler } from '../components/ErrorHandler.js'
 import { PageSkeleton } from '../components/Skeleton.js'
 import { ThemeControl } from '../theme/ThemeControl.js'
 
+/** The main navigation, in the order of a user's work: find a tool, connect it, run it, watch it. */
+const navigation = [
+  ['/tools', 'Tools'],
+  ['/credentials', 'Credentials'],
+  ['/executions', 'Executions'],
+  ['/batches', 'Batches'],
+  ['/webhooks', 'Webhooks'],
+  ['/usage', 'Usage'],
+  ['/api-keys', 'API keys'],
+  ['/settings', 'Settings'],
+] as const
+
 function skipToMain(event: MouseEvent<HTMLAnchorElement>) {
   const main = document.getElementById('main')
   if (main === null) return
@@ -67,9 +79,11 @@ export function Shell({ session, children }: { session: Session | null; children
           {session !== null && (
             <nav className="main-nav" aria-label="Main">
               <ul>
-                <li>
-                  <NavLink to="/tools">Tools</NavLink>
-                </li>
+                {navigation.map(([to, label]) => (
+                  <li key={to}>
+                    <NavLink to={to}>{label}</NavLink>
+                  </li>
+                ))}
               </ul>
             </nav>
           )}

@@ -8,6 +8,7 @@ import { EmptyState } from '../components/EmptyState.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
 import { PageTitle } from '../components/PageTitle.js'
 import { PageSkeleton } from '../components/Skeleton.js'
+import '../styles/actions.css'
 
 /** Above this many actions the list gets a filter box. */
 const filterActionsAbove = 8
@@ -93,7 +94,7 @@ function retryText(action: Action): string {
   return `${attempts}, ${idempotent}`
 }
 
-function ActionItem({ action }: { action: Action }) {
+function ActionItem({ slug, action }: { slug: string; action: Action }) {
   return (
     <li className="card">
       <h3 className="card-title">{action.title}</h3>
@@ -104,6 +105,14 @@ function ActionItem({ action }: { action: Action }) {
       <p className="muted small">
         Runs for at most {Math.round(action.timeoutMs / 100) / 10} s · {retryText(action)}
         {action.scopes.length > 0 && <> · scopes: {action.scopes.join(', ')}</>}
+      </p>
+      <p>
+        <Link
+          className="button button-primary run-link"
+          to={`/tools/${encodeURIComponent(slug)}/actions/${encodeURIComponent(action.name)}`}
+        >
+          Run<span className="visually-hidden"> {action.title}</span>
+        </Link>
       </p>
     </li>
   )
@@ -163,7 +172,7 @@ function Actions({ tool }: { tool: Tool }) {
       ) : (
         <ul className="card-list" aria-label="Actions">
           {actions.map((action) => (
-            <ActionItem key={action.name} action={action} />
+            <ActionItem key={action.name} slug={tool.slug} action={action} />
           ))}
         </ul>
       )}
@@ -221,6 +230,12 @@ function ToolDetails({ tool }: { tool: Tool }) {
 
       <section aria-labelledby="auth-heading" className="section">
         <h2 id="auth-heading">Authentication</h2>
+        {tool.authMethods.some((m) => m.kind !== 'none') && (
+          <p>
+            <Link to={`/credentials?tool=${encodeURIComponent(tool.slug)}`}>Add a credential</Link> to run
+            this tool’s actions with your account.
+          </p>
+        )}
         {tool.authMethods.length === 0 ? (
           <EmptyState title="No way to authenticate is declared" headingLevel={3}>
             <p>

@@ -11,3 +11,10 @@ afterEach(() => {
 // jsdom has no scrolling; the virtual list and focus handling call these.
 window.scrollTo = () => undefined
 Element.prototype.scrollIntoView = () => undefined
+
+// jsdom has no CSS object; React Aria's collections (list boxes, tabs) and modal dialogs call
+// `CSS.escape` when they open.
+if (typeof (globalThis as { CSS?: { escape?: unknown } }).CSS?.escape !== 'function') {
+  const escape = (value: string) => value.replace(/[^\w-]/g, (c) => `\\${c}`)
+  Object.defineProperty(globalThis, 'CSS', { value: { escape }, configurable: true, writable: true })
+}
