@@ -43,6 +43,12 @@ export function searchWords(q: string): string[] {
   return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, maxSearchWords)
 }
 
+/** SQLite's full-text index is merged after this many indexed writes… */
+const ftsMergeEvery = 20
+/** …by this many pages at least, four per write, and at most (a bound on the time one merge takes). */
+const ftsMergeMinPages = 64
+const ftsMergeMaxPages = 512
+
 /**
  * Execution, batch and idempotency-key rows. Every read and write names the workspace, except the
  * background sweeps (retention, stale runs), which work across workspaces by design.
@@ -80,9 +86,25 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
     )
   }
 
+  // SQLite: FTS5's own merging is off (migration 0010), since now and then it held the writer for
+  // tens of milliseconds at once. Instead every few indexed writes merge a bounded number of pages,
+  // in proportion to what was written, inside the same transaction.
+  let indexedSinceMerge = 0
+  async function mergeIndex(trx: Kysely<Schema>, written: number): Promise<void> {
+    if (dialect !== 'sqlite') return
+    indexedSinceMerge += written
+    if (indexedSinceMerge < ftsMergeEvery) return
+    const pages = Math.min(ftsMergeMaxPages, Math.max(ftsMergeMinPages, indexedSinceMerge * 4))
+    indexedSinceMerge = 0
+    await sql`insert into executions_fts(executions_fts, rank) values ('merge', ${pages})`.execute(trx)
+  }
+
   return {
     async insert(row: ExecutionRow): Promise<void> {
-      await writes.run((trx) => trx.executeQuery(insertQuery(row)))
+      await writes.run(async (trx) => {
+        await trx.executeQuery(insertQuery(row))
+        await mergeIndex(trx, 1)
+      })
     },
 
     /** Inserts many rows in one transaction (a batch's items). */
@@ -94,6 +116,7 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
             .values(rows.slice(i, i + 200))
             .execute()
         }
+        await mergeIndex(trx, rows.length)
       })
     },
 
@@ -120,14 +143,16 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
      * worker claims a run and how a cancellation and a finishing run never overwrite each other.
      */
     async transition(id: string, from: readonly string[], changes: ExecutionChanges): Promise<boolean> {
-      const result = await writes.run((trx) =>
-        trx
+      const result = await writes.run(async (trx) => {
+        const updated = await trx
           .updateTable('executions')
           .set(changes)
           .where('id', '=', id)
           .where('status', 'in', from)
-          .executeTakeFirst(),
-      )
+          .executeTakeFirst()
+        if (changes.search_text !== undefined) await mergeIndex(trx, 1)
+        return updated
+      })
       return result.numUpdatedRows > 0n
     },
 

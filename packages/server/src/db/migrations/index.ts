@@ -8,6 +8,7 @@ import * as executions from './0006-executions.js'
 import * as usage from './0007-usage.js'
 import * as webhooks from './0008-webhooks.js'
 import * as inboundHooks from './0009-inbound-hooks.js'
+import * as executionsFtsMerge from './0010-executions-fts-merge.js'
 
 /**
  * Every migration, in order. Imported statically (not read from a folder at run time) so the
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007-usage': usage,
   '0008-webhooks': webhooks,
   '0009-inbound-hooks': inboundHooks,
+  '0010-executions-fts-merge': executionsFtsMerge,
 }
