@@ -179,6 +179,48 @@ function Errors({ messages }: { messages: readonly string[] }) {
   )
 }
 
+/** A group's (or a checkbox's) help, in a paragraph its control names in `aria-describedby`. */
+function HelpParagraph({ id, text }: { id: string; text: string | null }) {
+  if (text === null) return null
+  return (
+    <p id={id} className="field-description">
+      {text}
+    </p>
+  )
+}
+
+/** A group's (or a checkbox's) errors, in a paragraph its control names in `aria-describedby`. */
+function ErrorParagraph({ id, messages }: { id: string; messages: readonly string[] }) {
+  if (messages.length === 0) return null
+  return (
+    <p id={id} className="field-error">
+      <span aria-hidden="true">✕ </span>
+      {messages.join(' ')}
+    </p>
+  )
+}
+
+/** The ids of the help and error paragraphs that are shown, for `aria-describedby`; '' when none. */
+function describedByOf(
+  help: string | null,
+  helpId: string,
+  errors: readonly string[],
+  errorId: string,
+): string {
+  return [help === null ? null : helpId, errors.length > 0 ? errorId : null].filter(Boolean).join(' ')
+}
+
+/** A group's legend: its title, the required marker, and "(required)" for screen readers. */
+function GroupLegend({ id, title, required }: { id?: string; title: string; required: boolean }) {
+  return (
+    <legend {...(id === undefined ? {} : { id })} className="field-label">
+      {title}
+      <RequiredMarker required={required} />
+      {required && <span className="visually-hidden"> (required)</span>}
+    </legend>
+  )
+}
+
 interface FieldProps {
   readonly field: FieldSpec
   readonly pointer: Pointer
@@ -278,9 +320,7 @@ function BooleanInput({ field, pointer, required, label }: FieldProps) {
   const help = helpText(field)
   // Unticking an optional box with no default leaves it out, as the action's own default would.
   const explicit = required || field.defaultValue !== undefined
-  const describedBy = [help === null ? null : helpId, errors.length > 0 ? errorId : null]
-    .filter(Boolean)
-    .join(' ')
+  const describedBy = describedByOf(help, helpId, errors, errorId)
   return (
     <div className="field" data-pointer={pointer}>
       <CheckboxField
@@ -293,25 +333,16 @@ function BooleanInput({ field, pointer, required, label }: FieldProps) {
         isInvalid={errors.length > 0}
         {...(describedBy === '' ? {} : { 'aria-describedby': describedBy })}
       >
-        <CheckboxButton className="af-checkbox">
-          <span className="af-checkbox-box" aria-hidden="true" />
+        <CheckboxButton className="checkbox">
+          <span className="checkbox-box" aria-hidden="true" />
           <span className="field-label">
             {label ?? field.title}
             <RequiredMarker required={required} />
           </span>
         </CheckboxButton>
       </CheckboxField>
-      {help !== null && (
-        <p id={helpId} className="field-description">
-          {help}
-        </p>
-      )}
-      {errors.length > 0 && (
-        <p id={errorId} className="field-error">
-          <span aria-hidden="true">✕ </span>
-          {errors.join(' ')}
-        </p>
-      )}
+      <HelpParagraph id={helpId} text={help} />
+      <ErrorParagraph id={errorId} messages={errors} />
     </div>
   )
 }
@@ -357,12 +388,12 @@ function EnumInput({ field, pointer, required, label }: FieldProps) {
         <div className="af-radio-options">
           {!required && (
             <RadioField value={notSet}>
-              <RadioButton className="af-radio">Not set</RadioButton>
+              <RadioButton className="radio-button">Not set</RadioButton>
             </RadioField>
           )}
           {options.map((option, i) => (
             <RadioField key={String(i)} value={String(i)}>
-              <RadioButton className="af-radio">{option.label}</RadioButton>
+              <RadioButton className="radio-button">{option.label}</RadioButton>
             </RadioField>
           ))}
         </div>
@@ -383,7 +414,7 @@ function EnumInput({ field, pointer, required, label }: FieldProps) {
       placeholder="Choose…"
     >
       {labelNode}
-      <Button className="input af-select-button">
+      <Button className="input select-button af-select-button">
         <SelectValue />
         <span aria-hidden="true" className="af-select-chevron">
           ▾
@@ -391,15 +422,15 @@ function EnumInput({ field, pointer, required, label }: FieldProps) {
       </Button>
       <Help field={field} />
       <Errors messages={errors} />
-      <Popover className="af-select-popover">
-        <ListBox className="af-select-list">
+      <Popover className="select-popover">
+        <ListBox className="select-list">
           {!required ? (
-            <ListBoxItem id={notSet} className="af-select-option" textValue="Not set">
+            <ListBoxItem id={notSet} className="select-option" textValue="Not set">
               Not set
             </ListBoxItem>
           ) : null}
           {options.map((option, i) => (
-            <ListBoxItem key={String(i)} id={String(i)} className="af-select-option" textValue={option.label}>
+            <ListBoxItem key={String(i)} id={String(i)} className="select-option" textValue={option.label}>
               {option.label}
             </ListBoxItem>
           ))}
@@ -438,8 +469,8 @@ function ChoicesInput({ field, pointer, required, label }: FieldProps) {
       <div className="af-radio-options">
         {options.map((option, i) => (
           <CheckboxField key={String(i)} value={String(i)}>
-            <CheckboxButton className="af-checkbox">
-              <span className="af-checkbox-box" aria-hidden="true" />
+            <CheckboxButton className="checkbox">
+              <span className="checkbox-box" aria-hidden="true" />
               {option.label}
             </CheckboxButton>
           </CheckboxField>
@@ -565,21 +596,10 @@ function RecordInput({ field, pointer, required, label }: FieldProps) {
       className="field schema-fieldset record"
       data-pointer={pointer}
       id={form.idFor(pointer)}
-      aria-describedby={
-        [help === null ? null : helpId, errors.length > 0 ? errorId : null].filter(Boolean).join(' ') ||
-        undefined
-      }
+      aria-describedby={describedByOf(help, helpId, errors, errorId) || undefined}
     >
-      <legend id={legendId} className="field-label">
-        {title}
-        <RequiredMarker required={required} />
-        {required && <span className="visually-hidden"> (required)</span>}
-      </legend>
-      {help !== null && (
-        <p id={helpId} className="field-description">
-          {help}
-        </p>
-      )}
+      <GroupLegend id={legendId} title={title} required={required} />
+      <HelpParagraph id={helpId} text={help} />
       {state.rows.length === 0 ? (
         <p className="muted small">None yet.</p>
       ) : (
@@ -632,12 +652,7 @@ function RecordInput({ field, pointer, required, label }: FieldProps) {
           ))}
         </div>
       )}
-      {errors.length > 0 && (
-        <p id={errorId} className="field-error">
-          <span aria-hidden="true">✕ </span>
-          {errors.join(' ')}
-        </p>
-      )}
+      <ErrorParagraph id={errorId} messages={errors} />
       <Button
         className="button"
         onPress={() => {
@@ -663,27 +678,11 @@ function ObjectInput({ field, pointer, required, label }: FieldProps) {
       className="field schema-fieldset"
       data-pointer={pointer}
       id={form.idFor(pointer)}
-      aria-describedby={
-        [help === null ? null : helpId, errors.length > 0 ? errorId : null].filter(Boolean).join(' ') ||
-        undefined
-      }
+      aria-describedby={describedByOf(help, helpId, errors, errorId) || undefined}
     >
-      <legend className="field-label">
-        {label ?? field.title}
-        <RequiredMarker required={required} />
-        {required && <span className="visually-hidden"> (required)</span>}
-      </legend>
-      {help !== null && (
-        <p id={helpId} className="field-description">
-          {help}
-        </p>
-      )}
-      {errors.length > 0 && (
-        <p id={errorId} className="field-error">
-          <span aria-hidden="true">✕ </span>
-          {errors.join(' ')}
-        </p>
-      )}
+      <GroupLegend title={label ?? field.title} required={required} />
+      <HelpParagraph id={helpId} text={help} />
+      <ErrorParagraph id={errorId} messages={errors} />
       <div className="schema-fields">
         {field.widget.properties.map((p) => (
           <FieldView
@@ -733,21 +732,10 @@ function ArrayInput({ field, pointer, required, label }: FieldProps) {
       className="field schema-fieldset"
       data-pointer={pointer}
       id={form.idFor(pointer)}
-      aria-describedby={
-        [help === null ? null : helpId, errors.length > 0 ? errorId : null].filter(Boolean).join(' ') ||
-        undefined
-      }
+      aria-describedby={describedByOf(help, helpId, errors, errorId) || undefined}
     >
-      <legend className="field-label">
-        {title}
-        <RequiredMarker required={required} />
-        {required && <span className="visually-hidden"> (required)</span>}
-      </legend>
-      {help !== null && (
-        <p id={helpId} className="field-description">
-          {help}
-        </p>
-      )}
+      <GroupLegend title={title} required={required} />
+      <HelpParagraph id={helpId} text={help} />
       {values.length === 0 ? (
         <p className="muted small">No items yet.</p>
       ) : (
@@ -800,12 +788,7 @@ function ArrayInput({ field, pointer, required, label }: FieldProps) {
           })}
         </ol>
       )}
-      {errors.length > 0 && (
-        <p id={errorId} className="field-error">
-          <span aria-hidden="true">✕ </span>
-          {errors.join(' ')}
-        </p>
-      )}
+      <ErrorParagraph id={errorId} messages={errors} />
       <Button
         className="button"
         onPress={() => {
@@ -1048,7 +1031,7 @@ export function ActionParameterForm({
           </TabList>
           <TabPanel id="form" className="af-tab-panel">
             {json.error !== null && (
-              <p className="af-notice" role="note">
+              <p className="notice notice-compact" role="note">
                 <span aria-hidden="true">⚠ </span>
                 The JSON view holds text that is not valid JSON; the form shows the last valid input. Your
                 text is kept in the JSON view until you fix it.
@@ -1138,10 +1121,10 @@ export function ActionParameterForm({
             <Label className="field-label">Mode</Label>
             <div className="af-radio-options">
               <RadioField value="sync">
-                <RadioButton className="af-radio">Sync: wait for the result</RadioButton>
+                <RadioButton className="radio-button">Sync: wait for the result</RadioButton>
               </RadioField>
               <RadioField value="async">
-                <RadioButton className="af-radio">Async: queue it and follow its progress</RadioButton>
+                <RadioButton className="radio-button">Async: queue it and follow its progress</RadioButton>
               </RadioField>
             </div>
           </RadioGroup>

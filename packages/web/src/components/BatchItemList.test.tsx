@@ -1,10 +1,9 @@
 import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
-import { ApiError } from '../api/client.js'
-import { renderWithApp } from '../testing/render.js'
+import { apiError, renderWithApp } from '../testing/render.js'
 import { batchItem, failedItem } from '../testing/batches.js'
-import { BatchItemList, formatDuration } from './BatchItemList.js'
+import { BatchItemList } from './BatchItemList.js'
 
 describe('BatchItemList', () => {
   it('lists each item with its number, status, error, duration and a link to its execution', () => {
@@ -39,12 +38,7 @@ describe('BatchItemList', () => {
 
   it('shows the error with a retry when the items cannot be read', async () => {
     const onRetry = vi.fn()
-    const error = new ApiError({
-      status: 500,
-      code: 'internal_error',
-      title: 'Server error',
-      detail: 'Oops.',
-    })
+    const error = apiError()
     renderWithApp(
       <BatchItemList items={undefined} error={error} onRetry={onRetry} failedOnly={false} running />,
     )
@@ -54,7 +48,7 @@ describe('BatchItemList', () => {
   })
 
   it('keeps the items in view when a refresh fails', () => {
-    const error = new ApiError({ status: 0, code: 'network_error', title: 'Offline', detail: 'No network.' })
+    const error = apiError({ status: 0, code: 'network_error', title: 'Offline', detail: 'No network.' })
     renderWithApp(<BatchItemList items={[batchItem(0)]} error={error} failedOnly={false} running />)
     expect(screen.getByRole('alert').textContent).toContain('The items could not be refreshed')
     expect(screen.getAllByRole('listitem')).toHaveLength(1)
@@ -65,11 +59,5 @@ describe('BatchItemList', () => {
     expect(screen.getByRole('heading', { name: 'No item has failed so far' })).toBeTruthy()
     rerender(<BatchItemList items={[]} failedOnly running={false} />)
     expect(screen.getByRole('heading', { name: 'No item failed' })).toBeTruthy()
-  })
-
-  it('formats durations', () => {
-    expect(formatDuration(850)).toBe('850 ms')
-    expect(formatDuration(12_400)).toBe('12.4 s')
-    expect(formatDuration(185_000)).toBe('3 min 5 s')
   })
 })

@@ -4,6 +4,7 @@ import '../styles/batches.css'
 import { EmptyState } from './EmptyState.js'
 import { ApiErrorDisplay } from './ErrorHandler.js'
 import { ListSkeleton } from './Skeleton.js'
+import { formatDuration } from './time.js'
 
 const statusText: Record<ExecutionStatus, string> = {
   queued: 'Queued',
@@ -21,19 +22,6 @@ const statusIcon: Record<ExecutionStatus, string> = {
   cancelled: '⊘',
 }
 
-/**
- * A duration for people: "850 ms", "12.4 s", "3 min 5 s".
- *
- * @example
- * formatDuration(12_400) // '12.4 s'
- */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(Math.round(ms / 100) / 10).toLocaleString()} s`
-  const minutes = Math.floor(ms / 60_000)
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`
-}
-
 /** One item: its number, status, what failed, how long it took, and a link to its execution. */
 function BatchItemRow({ item }: { item: Execution }) {
   const number = (item.batchIndex ?? 0) + 1
@@ -41,7 +29,7 @@ function BatchItemRow({ item }: { item: Execution }) {
     <li className="batch-item" data-status={item.status}>
       <span className="batch-item-number">Item {number.toLocaleString()}</span>
       <span className="batch-item-status">
-        <span className="batch-item-icon" aria-hidden="true">
+        <span className="status-icon" aria-hidden="true">
           {statusIcon[item.status]}
         </span>{' '}
         {statusText[item.status]}

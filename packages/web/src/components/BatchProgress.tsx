@@ -39,7 +39,7 @@ export function BatchStatusLabel({ status, counts }: { status: BatchStatus; coun
   const failed = counts?.failed ?? 0
   return (
     <span className="batch-status" data-status={status}>
-      <span className="batch-status-icon" aria-hidden="true">
+      <span className="status-icon" aria-hidden="true">
         {statusIcon[status]}
       </span>{' '}
       {statusText[status]}
@@ -120,7 +120,7 @@ export function BatchProgress({ batch, error, onRetry, label = 'Progress' }: Bat
               <Label className="batch-progress-label">{label}</Label>
               <span className="batch-progress-value">{valueText}</span>
             </div>
-            <div className="batch-progress-track" aria-hidden="true">
+            <div className="meter-track batch-progress-track" aria-hidden="true">
               <div className="batch-progress-succeeded" style={{ width: share(counts.succeeded) }} />
               <div className="batch-progress-failed" style={{ width: share(counts.failed) }} />
               <div className="batch-progress-cancelled" style={{ width: share(counts.cancelled) }} />

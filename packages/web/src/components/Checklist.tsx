@@ -1,6 +1,5 @@
 import type { ReactNode } from 'react'
 import { CheckboxButton, CheckboxField, CheckboxGroup, FieldError, Label, Text } from 'react-aria-components'
-import '../styles/webhooks.css'
 
 export interface ChecklistOption {
   readonly value: string

@@ -2,7 +2,6 @@ import { useState } from 'react'
 import type { ReactNode } from 'react'
 import { Button, Dialog, DialogTrigger, Heading, Modal, ModalOverlay } from 'react-aria-components'
 import { ApiErrorDisplay } from './ErrorHandler.js'
-import '../styles/webhooks.css'
 
 export interface ConfirmDialogProps {
   /** The button that opens the dialog. */

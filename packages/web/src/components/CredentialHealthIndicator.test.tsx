@@ -2,24 +2,9 @@ import { render, screen } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import type { CredentialStatus } from '../api/credentials.js'
 import { credentialStatuses } from '../api/credentials.js'
-import { CredentialHealthIndicator, relativeTime, statusLabels } from './CredentialHealthIndicator.js'
+import { CredentialHealthIndicator, statusLabels } from './CredentialHealthIndicator.js'
 
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString()
-
-describe('relativeTime', () => {
-  const now = Date.parse('2026-01-15T12:00:00Z')
-
-  it('says how long ago, in the largest whole unit', () => {
-    expect(relativeTime(now - 5 * 60_000, now)).toBe('5 minutes ago')
-    expect(relativeTime(now - 3 * 3_600_000, now)).toBe('3 hours ago')
-    expect(relativeTime(now - 86_400_000, now)).toBe('yesterday')
-    expect(relativeTime(now - 10_000, now)).toBe('just now')
-  })
-
-  it('says how long until a future time', () => {
-    expect(relativeTime(now + 2 * 86_400_000, now)).toBe('in 2 days')
-  })
-})
 
 describe('CredentialHealthIndicator', () => {
   it.each(credentialStatuses)('shows the %s status as a label beside its own icon', (status) => {

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react'
 import type { CredentialStatus } from '../api/credentials.js'
 import '../styles/credentials.css'
+import { LiveRelativeTime } from './Timestamp.js'
 
 /** What the indicator needs of a credential. */
 export interface CredentialHealth {
@@ -19,23 +19,29 @@ export const statusLabels: Readonly<Record<CredentialStatus, { label: string; me
 }
 
 /**
+ * What every credential icon's `<svg>` shares: 16 px line drawings in the text colour, hidden from
+ * screen readers (the words beside them say the same).
+ */
+export const credentialIconProps = {
+  className: 'cred-icon',
+  viewBox: '0 0 16 16',
+  width: 16,
+  height: 16,
+  'aria-hidden': true,
+  focusable: false,
+  fill: 'none',
+  stroke: 'currentColor',
+  strokeWidth: 1.75,
+  strokeLinecap: 'round',
+  strokeLinejoin: 'round',
+} as const
+
+/**
  * The status's icon. Each has its own shape (a tick, a triangle, a clock, a cross, a question mark),
  * so the status reads without colour; the label beside it says it in words.
  */
 export function StatusIcon({ status }: { status: CredentialStatus }) {
-  const common = {
-    className: 'cred-icon',
-    viewBox: '0 0 16 16',
-    width: 16,
-    height: 16,
-    'aria-hidden': true,
-    focusable: false,
-    fill: 'none',
-    stroke: 'currentColor',
-    strokeWidth: 1.75,
-    strokeLinecap: 'round' as const,
-    strokeLinejoin: 'round' as const,
-  }
+  const common = credentialIconProps
   switch (status) {
     case 'healthy':
       return (
@@ -75,72 +81,6 @@ export function StatusIcon({ status }: { status: CredentialStatus }) {
   }
 }
 
-const units: readonly [Intl.RelativeTimeFormatUnit, number][] = [
-  ['year', 365 * 86_400_000],
-  ['month', 30 * 86_400_000],
-  ['week', 7 * 86_400_000],
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-]
-
-/**
- * A time as words relative to `now`: "just now", "5 minutes ago", "in 2 days".
- *
- * @example
- * relativeTime(Date.parse('2026-01-15T11:55:00Z'), Date.parse('2026-01-15T12:00:00Z')) // '5 minutes ago'
- */
-export function relativeTime(at: number, now: number): string {
-  const diff = at - now
-  const format = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })
-  for (const [unit, size] of units) {
-    if (Math.abs(diff) >= size) return format.format(Math.trunc(diff / size), unit)
-  }
-  return 'just now'
-}
-
-/**
- * The exact local date and time of an ISO timestamp, for a `title` and for screen readers.
- *
- * @example
- * exactTime('2026-01-15T12:00:00.000Z') // '15 January 2026 at 12:00:00 UTC' (in the reader's locale)
- */
-export function exactTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'long', timeStyle: 'long' })
-}
-
-/** The current time, moving on every 30 seconds so relative times stay true while a page is open. */
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now())
-  useEffect(() => {
-    const timer = setInterval(() => {
-      setNow(Date.now())
-    }, 30_000)
-    return () => {
-      clearInterval(timer)
-    }
-  }, [])
-  return now
-}
-
-/**
- * A time as "5 minutes ago" in a `<time>` element whose `dateTime` is exact and whose title shows the
- * exact local time.
- *
- * @example
- * <RelativeTime iso={credential.createdAt} />
- */
-export function RelativeTime({ iso }: { iso: string }) {
-  const now = useNow()
-  const at = Date.parse(iso)
-  if (Number.isNaN(at)) return <span>an unknown time</span>
-  return (
-    <time dateTime={iso} title={exactTime(iso)}>
-      {relativeTime(at, now)}
-    </time>
-  )
-}
-
 /**
  * A credential's health in words and shapes, never by colour alone: an icon and a label per status,
  * when it was last checked (relative, with the exact time in the `<time>` element), and the reason
@@ -176,7 +116,7 @@ export function CredentialHealthIndicator({
             'Never checked'
           ) : (
             <>
-              Checked <RelativeTime iso={lastCheckedAt} />
+              Checked <LiveRelativeTime iso={lastCheckedAt} />
             </>
           )}
         </span>

@@ -4,6 +4,7 @@ import { Link } from 'react-router'
 import type { Credential, DiagnosticCheck } from '../api/credentials.js'
 import { useDiagnoseCredential } from '../api/credentials.js'
 import { useTool } from '../api/tools.js'
+import { credentialIconProps } from './CredentialHealthIndicator.js'
 import { ApiErrorDisplay } from './ErrorHandler.js'
 import type { EditFocus } from './ToolCredentialManager.js'
 import '../styles/credentials.css'
@@ -50,18 +51,7 @@ const verdicts: Record<DiagnosticCheck['status'], string> = {
 }
 
 function CheckIcon({ status }: { status: DiagnosticCheck['status'] }) {
-  const common = {
-    className: 'cred-icon',
-    viewBox: '0 0 16 16',
-    width: 16,
-    height: 16,
-    'aria-hidden': true,
-    focusable: false,
-    fill: 'none',
-    stroke: 'currentColor',
-    strokeWidth: 1.75,
-    strokeLinecap: 'round' as const,
-  }
+  const common = credentialIconProps
   if (status === 'pass') {
     return (
       <svg {...common}>
@@ -198,7 +188,7 @@ export function CredentialTroubleshooter({
             </div>
           ) : (
             current !== undefined && (
-              <div className="cred-step">
+              <div className="notice notice-danger cred-step">
                 <Sub ref={stepHeading} tabIndex={-1} className="cred-step-title">
                   Step {Math.min(step, failed.length - 1) + 1} of {failed.length}: {current.title}
                 </Sub>

@@ -8,7 +8,8 @@ import type { Attempt, Execution, ExecutionError } from '../api/executions.js'
 import '../styles/executions.css'
 import { ApiErrorDisplay } from './ErrorHandler.js'
 import { ErrorRecoverySuggestions } from './ErrorRecoverySuggestions.js'
-import { ExecutionStatusBadge, formatDuration, formatExact, statusLabel } from './ExecutionStatus.js'
+import { ExecutionStatusBadge, statusLabel } from './ExecutionStatus.js'
+import { formatDateTime, formatDuration } from './time.js'
 import { PageSkeleton } from './Skeleton.js'
 
 /** Pretty JSON for people; `undefined` (nothing sent) shows as null. */
@@ -25,7 +26,7 @@ function executionLink(search: string, id: string): string {
 
 function Time({ iso }: { iso: string | null }) {
   if (iso === null) return <span className="muted">Not yet</span>
-  return <time dateTime={iso}>{formatExact(iso)}</time>
+  return <time dateTime={iso}>{formatDateTime(iso)}</time>
 }
 
 /**
@@ -50,7 +51,7 @@ function JsonBlock({ title, value, id }: { title: string; value: unknown; id: st
           Copy
         </Button>
       </div>
-      <pre className="execution-json" tabIndex={0} aria-labelledby={id}>
+      <pre className="code-block execution-json" tabIndex={0} aria-labelledby={id}>
         <code>{text}</code>
       </pre>
       <p className="visually-hidden" role="status">

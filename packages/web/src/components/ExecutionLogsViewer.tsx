@@ -1,7 +1,6 @@
-import { defaultRangeExtractor, useWindowVirtualizer } from '@tanstack/react-virtual'
-import type { Range } from '@tanstack/react-virtual'
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
-import type { FocusEvent, KeyboardEvent, RefObject } from 'react'
+import { useWindowVirtualizer } from '@tanstack/react-virtual'
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import type { KeyboardEvent, RefObject } from 'react'
 import {
   Button,
   Disclosure,
@@ -34,15 +33,16 @@ import type { ExecutionStatus, ExecutionSummary } from '../api/executions.js'
 import '../styles/executions.css'
 import { EmptyState } from './EmptyState.js'
 import { ApiErrorDisplay } from './ErrorHandler.js'
-import { ExecutionStatusBadge, formatDuration, RelativeTime, statusLabel } from './ExecutionStatus.js'
+import { ExecutionStatusBadge, statusLabel } from './ExecutionStatus.js'
+import { remInPixels, useActiveRangeExtractor, useListKeyboard, useScrollMargin } from './list-keyboard.js'
 import { ListSkeleton } from './Skeleton.js'
+import { formatDuration, useNow } from './time.js'
+import { RelativeTime } from './Timestamp.js'
 
 /** A row's height in rem: one height for every row, so the virtual list places rows without measuring. */
 const rowHeightRem = 4
 /** The next page is fetched when the last rendered row is this close to the end of what is loaded. */
 export const nearEndRows = 30
-/** How far PageUp and PageDown move. */
-const pageStep = 10
 
 /** The address's `execution` member: the execution whose detail is open. */
 export const executionParam = 'execution'
@@ -50,25 +50,6 @@ export const executionParam = 'execution'
 /** What a drawer opened from the log carries in the history entry: closing it goes Back. */
 export interface LogNavigationState {
   readonly fromLog?: boolean
-}
-
-function remInPixels(): number {
-  const size = Number.parseFloat(getComputedStyle(document.documentElement).fontSize)
-  return Number.isFinite(size) && size > 0 ? size : 16
-}
-
-/** The clock rows are shown against, moving on every minute (so "5 minutes ago" stays true). */
-function useMinuteClock(): number {
-  const [now, setNow] = useState(() => Date.now())
-  useEffect(() => {
-    const timer = setInterval(() => {
-      setNow(Date.now())
-    }, 30_000)
-    return () => {
-      clearInterval(timer)
-    }
-  }, [])
-  return now
 }
 
 /**
@@ -425,10 +406,9 @@ export function ExecutionLogsViewer({ searchDelayMs = 300, pageSize }: Execution
     [loaded, loadedIndex, tail.items, complete],
   )
 
-  const now = useMinuteClock()
+  const now = useNow()
   const listRef = useRef<HTMLUListElement>(null)
   const searchInput = useRef<HTMLInputElement>(null)
-  const focusPending = useRef(false)
 
   // The active row (the one in the tab order), followed by id so live rows arriving above keep it.
   const [activeState, setActiveState] = useState<{ id: string | null; index: number }>({
@@ -446,25 +426,8 @@ export function ExecutionLogsViewer({ searchDelayMs = 300, pageSize }: Execution
   }
 
   const [rowHeight] = useState(() => remInPixels() * rowHeightRem)
-  const [scrollMargin, setScrollMargin] = useState(0)
-  useLayoutEffect(() => {
-    const element = listRef.current
-    if (element === null) return
-    const top = element.getBoundingClientRect().top + window.scrollY
-    setScrollMargin((previous) => (Math.abs(previous - top) < 1 ? previous : top))
-  })
-  const rangeExtractor = useCallback(
-    (range: Range) => {
-      // The active row stays rendered wherever it is, so focus can always move to it.
-      const indexes = defaultRangeExtractor(range)
-      if (active < range.count && !indexes.includes(active)) {
-        indexes.push(active)
-        indexes.sort((a, b) => a - b)
-      }
-      return indexes
-    },
-    [active],
-  )
+  const scrollMargin = useScrollMargin(listRef)
+  const rangeExtractor = useActiveRangeExtractor(active)
   const virtualizer = useWindowVirtualizer({
     count: rows.length,
     estimateSize: () => rowHeight,
@@ -483,60 +446,18 @@ export function ExecutionLogsViewer({ searchDelayMs = 300, pageSize }: Execution
     if (rows.length > 0 && lastRendered >= rows.length - nearEndRows) void fetchNextPage()
   }, [lastRendered, rows.length, hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage])
 
-  const moveTo = (target: number) => {
-    if (rows.length === 0) return
-    const index = Math.max(0, Math.min(target, rows.length - 1))
-    focusPending.current = true
-    setActiveState({ id: rows[index]?.id ?? null, index })
-  }
-  useEffect(() => {
-    if (!focusPending.current) return
-    focusPending.current = false
-    virtualizer.scrollToIndex(active, { align: 'auto' })
-    listRef.current?.querySelector<HTMLElement>(`[data-index="${active}"] a`)?.focus()
+  const { onListKeyDown, onListFocus, onSearchKeyDown } = useListKeyboard({
+    count: rows.length,
+    active,
+    setActive: (index) => {
+      setActiveState({ id: rows[index]?.id ?? null, index })
+    },
+    list: listRef,
+    searchInput,
+    beforeFocus: (index) => {
+      virtualizer.scrollToIndex(index, { align: 'auto' })
+    },
   })
-
-  const onListKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
-    const row = (event.target as HTMLElement).closest('[data-index]')
-    if (row === null) return
-    const current = Number(row.getAttribute('data-index'))
-    switch (event.key) {
-      case 'ArrowDown':
-        moveTo(current + 1)
-        break
-      case 'ArrowUp':
-        if (current === 0) searchInput.current?.focus()
-        else moveTo(current - 1)
-        break
-      case 'Home':
-        moveTo(0)
-        break
-      case 'End':
-        moveTo(rows.length - 1)
-        break
-      case 'PageDown':
-        moveTo(current + pageStep)
-        break
-      case 'PageUp':
-        moveTo(current - pageStep)
-        break
-      default:
-        return
-    }
-    event.preventDefault()
-  }
-  const onListFocus = (event: FocusEvent<HTMLUListElement>) => {
-    const row = (event.target as HTMLElement).closest('[data-index]')
-    if (row === null) return
-    const focused = Number(row.getAttribute('data-index'))
-    if (focused !== active) setActiveState({ id: rows[focused]?.id ?? null, index: focused })
-  }
-  const onSearchKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'ArrowDown' && rows.length > 0) {
-      event.preventDefault()
-      moveTo(active)
-    }
-  }
 
   const listId = 'execution-log-list'
   const showsList = rows.length > 0

@@ -3,44 +3,37 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import type { Batch } from '../api/batches.js'
 import type { Tool } from '../api/tools.js'
+import { httpToolWith } from '../testing/actions.js'
 import { batch } from '../testing/batches.js'
 import { fakeServer, json, problem, renderWithApp } from '../testing/render.js'
 import type { Handler } from '../testing/render.js'
 import { fullTool, sampleTools, toolSummary } from '../testing/tools.js'
 import { NewBatchForm } from './NewBatchForm.js'
 
-const httpTool: Tool = fullTool({
-  slug: 'http',
-  name: 'HTTP',
-  authMethods: [
-    { id: 'none', kind: 'none', title: 'No authentication', fields: { type: 'object', properties: {} } },
-    { id: 'bearer', kind: 'bearer', title: 'Bearer token', fields: { type: 'object', properties: {} } },
-  ],
-  actions: [
-    {
-      ...fullTool().actions[0]!,
-      name: 'request',
-      id: 'http.request',
-      title: 'Send a request',
-      input: {
-        type: 'object',
-        required: ['url', 'followRedirects'],
-        properties: {
-          method: {
-            anyOf: [
-              { const: 'GET', type: 'string' },
-              { const: 'POST', type: 'string' },
-            ],
-            default: 'GET',
-          },
-          url: { type: 'string', minLength: 1 },
-          timeoutMs: { type: 'integer' },
-          followRedirects: { type: 'boolean', default: true },
+const httpTool: Tool = httpToolWith([
+  {
+    ...fullTool().actions[0]!,
+    name: 'request',
+    id: 'http.request',
+    title: 'Send a request',
+    input: {
+      type: 'object',
+      required: ['url', 'followRedirects'],
+      properties: {
+        method: {
+          anyOf: [
+            { const: 'GET', type: 'string' },
+            { const: 'POST', type: 'string' },
+          ],
+          default: 'GET',
         },
+        url: { type: 'string', minLength: 1 },
+        timeoutMs: { type: 'integer' },
+        followRedirects: { type: 'boolean', default: true },
       },
     },
-  ],
-})
+  },
+])
 
 const catalog = sampleTools.map((t) =>
   t.slug === 'http' ? toolSummary({ ...t, authMethods: [{ id: 'none', kind: 'none', title: 'None' }] }) : t,

@@ -274,12 +274,12 @@ export function NewBatchForm({ initialAction = null, onSubmitted, onCancel }: Ne
           validationBehavior="aria"
         >
           <Label className="field-label">Action</Label>
-          <div className="batch-combobox">
+          <div className="combobox-box">
             <Input
               className="input"
               placeholder={tools.isPending ? 'Loading the actions…' : 'Search by tool or action'}
             />
-            <Button className="batch-combobox-button" aria-label="Show the actions">
+            <Button className="combobox-button" aria-label="Show the actions">
               <span aria-hidden="true">▾</span>
             </Button>
           </div>
@@ -287,13 +287,13 @@ export function NewBatchForm({ initialAction = null, onSubmitted, onCancel }: Ne
             Type to search, such as “http request” or “create issue”.
           </Text>
           <FieldError className="field-error">Choose the action every item runs.</FieldError>
-          <Popover className="batch-popover">
+          <Popover className="select-popover">
             <ListBox
-              className="batch-listbox"
-              renderEmptyState={() => <p className="batch-listbox-empty">No action matches.</p>}
+              className="select-list"
+              renderEmptyState={() => <p className="select-list-empty">No action matches.</p>}
             >
               {(option: ActionOption) => (
-                <ListBoxItem className="batch-option" id={option.id} textValue={option.label}>
+                <ListBoxItem className="select-option" id={option.id} textValue={option.label}>
                   {option.label}
                 </ListBoxItem>
               )}
@@ -337,7 +337,7 @@ export function NewBatchForm({ initialAction = null, onSubmitted, onCancel }: Ne
               placeholder="Choose a credential"
             >
               <Label className="field-label">Credential</Label>
-              <Button className="input batch-select-button">
+              <Button className="input select-button">
                 <SelectValue />
                 <span aria-hidden="true">▾</span>
               </Button>
@@ -346,15 +346,15 @@ export function NewBatchForm({ initialAction = null, onSubmitted, onCancel }: Ne
                 <Link to={`/credentials?tool=${encodeURIComponent(slug)}`}>Add a credential</Link>
               </Text>
               <FieldError className="field-error">Choose the credential the items run with.</FieldError>
-              <Popover className="batch-popover">
-                <ListBox className="batch-listbox">
+              <Popover className="select-popover">
+                <ListBox className="select-list">
                   {allowsNone && (
-                    <ListBoxItem className="batch-option" id={noCredential} textValue="No credential">
+                    <ListBoxItem className="select-option" id={noCredential} textValue="No credential">
                       No credential
                     </ListBoxItem>
                   )}
                   {credentialList.map((c) => (
-                    <ListBoxItem className="batch-option" key={c.id} id={c.id} textValue={c.name}>
+                    <ListBoxItem className="select-option" key={c.id} id={c.id} textValue={c.name}>
                       {c.name}
                       <span className="muted">
                         {' '}
@@ -380,10 +380,10 @@ export function NewBatchForm({ initialAction = null, onSubmitted, onCancel }: Ne
         >
           <Label className="field-label">Order</Label>
           <RadioField value="parallel">
-            <RadioButton className="batch-radio">In parallel</RadioButton>
+            <RadioButton className="radio-button">In parallel</RadioButton>
           </RadioField>
           <RadioField value="sequential">
-            <RadioButton className="batch-radio">One after another, in order</RadioButton>
+            <RadioButton className="radio-button">One after another, in order</RadioButton>
           </RadioField>
           <Text slot="description" className="field-description">
             In order, an item’s input transformation can read earlier items’ outputs as <code>$items</code>.
@@ -422,10 +422,10 @@ export function NewBatchForm({ initialAction = null, onSubmitted, onCancel }: Ne
         <Label className="field-label">Items format</Label>
         <div className="batch-radio-row">
           <RadioField value="csv">
-            <RadioButton className="batch-radio">CSV</RadioButton>
+            <RadioButton className="radio-button">CSV</RadioButton>
           </RadioField>
           <RadioField value="json">
-            <RadioButton className="batch-radio">JSON</RadioButton>
+            <RadioButton className="radio-button">JSON</RadioButton>
           </RadioField>
         </div>
       </RadioGroup>

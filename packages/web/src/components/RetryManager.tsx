@@ -286,7 +286,7 @@ export function RetryManager<T>({
       </div>
       {retry.status === 'waiting' && retry.secondsLeft !== null && (
         <p className="retry-countdown" role="timer" aria-live="off">
-          <span aria-hidden="true" className="retry-symbol">
+          <span aria-hidden="true" className="status-icon">
             ◷
           </span>{' '}
           Retrying in {secondsText(retry.secondsLeft)}
@@ -300,7 +300,7 @@ export function RetryManager<T>({
       )}
       {retry.status === 'running' && (
         <p className="retry-countdown">
-          <span aria-hidden="true" className="retry-symbol">
+          <span aria-hidden="true" className="status-icon">
             ↻
           </span>{' '}
           Retrying…
@@ -308,7 +308,7 @@ export function RetryManager<T>({
       )}
       {failure !== null && (
         <p className="retry-failure">
-          <span aria-hidden="true" className="retry-symbol">
+          <span aria-hidden="true" className="status-icon">
             ✕
           </span>{' '}
           The retry failed{retry.attempt > 1 ? ` after ${retry.attempt} attempts` : ''}. {failure}

@@ -1,7 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
 import { Button, Input, Label, Text, TextField } from 'react-aria-components'
-import '../styles/webhooks.css'
 
 export interface SecretRevealProps {
   /** The secret, shown this once. */
@@ -76,7 +75,7 @@ export function SecretReveal({
       <Heading id={titleId} ref={heading} tabIndex={-1} className="secret-reveal-title">
         {title}
       </Heading>
-      <p className="secret-reveal-warning">
+      <p className="notice notice-danger secret-reveal-warning">
         <span aria-hidden="true">⚠ </span>
         <strong>You will not see this again.</strong> Toolplane keeps only a fingerprint of it: store it
         somewhere safe now, such as your secrets manager.

@@ -1,15 +1,4 @@
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
-
-/**
- * A moment from the API (ISO 8601) in the reader's locale and time zone; `fallback` when there is none.
- *
- * @example
- * formatDateTime('2026-01-15T12:00:00.000Z') // '15 Jan 2026, 13:00:00' in Paris
- */
-export function formatDateTime(value: string): string {
-  const at = new Date(value)
-  return Number.isNaN(at.getTime()) ? value : dateTime.format(at)
-}
+import { exactTime, formatDateTime, relativeTime, useNow } from './time.js'
 
 /**
  * A `<time>` element for a moment from the API, machine-readable and in the reader's words.
@@ -20,4 +9,31 @@ export function formatDateTime(value: string): string {
 export function Timestamp({ value, fallback = '—' }: { value: string | null; fallback?: string }) {
   if (value === null) return <span>{fallback}</span>
   return <time dateTime={value}>{formatDateTime(value)}</time>
+}
+
+/**
+ * A moment as "5 minutes ago" relative to `now`, in a `<time>` element whose `dateTime` is exact and
+ * whose title shows the exact local time and zone. A list passes one `now` (from `useNow`) to all its rows.
+ *
+ * @example
+ * <RelativeTime iso={execution.createdAt} now={now} />
+ */
+export function RelativeTime({ iso, now }: { iso: string; now: number }) {
+  if (Number.isNaN(Date.parse(iso))) return <span>an unknown time</span>
+  return (
+    <time dateTime={iso} title={exactTime(iso)}>
+      {relativeTime(iso, now)}
+    </time>
+  )
+}
+
+/**
+ * `RelativeTime` with its own clock, for a moment shown on its own.
+ *
+ * @example
+ * <LiveRelativeTime iso={credential.createdAt} />
+ */
+export function LiveRelativeTime({ iso }: { iso: string }) {
+  const now = useNow()
+  return <RelativeTime iso={iso} now={now} />
 }

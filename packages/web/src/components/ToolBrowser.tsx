@@ -1,17 +1,5 @@
-import { defaultRangeExtractor, useWindowVirtualizer } from '@tanstack/react-virtual'
-import type { Range } from '@tanstack/react-virtual'
-import {
-  memo,
-  useCallback,
-  useDeferredValue,
-  useEffect,
-  useId,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react'
-import type { FocusEvent, KeyboardEvent } from 'react'
+import { useWindowVirtualizer } from '@tanstack/react-virtual'
+import { memo, useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react'
 import {
   Button,
   Input,
@@ -26,6 +14,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router'
 import type { ToolSummary } from '../api/tools.js'
 import { EmptyState } from './EmptyState.js'
 import { ApiErrorDisplay } from './ErrorHandler.js'
+import { remInPixels, useActiveRangeExtractor, useListKeyboard, useScrollMargin } from './list-keyboard.js'
 import { ListSkeleton } from './Skeleton.js'
 
 /** Above this many results the list renders only the rows in view (and a few around them). */
@@ -33,8 +22,6 @@ export const virtualizeAbove = 100
 
 /** A row's height in rem; rows are one height so the virtual list can place them without measuring. */
 const rowHeightRem = 4.5
-/** How far PageUp and PageDown move. */
-const pageStep = 10
 
 /** A tool with its searchable text in lower case, made once per catalog rather than per keystroke. */
 export interface IndexedTool {
@@ -120,11 +107,6 @@ function categoryCounts(tools: readonly ToolSummary[]): { name: string; count: n
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }))
 }
 
-function remInPixels(): number {
-  const size = Number.parseFloat(getComputedStyle(document.documentElement).fontSize)
-  return Number.isFinite(size) && size > 0 ? size : 16
-}
-
 interface ToolRowProps {
   readonly tool: ToolSummary
   readonly index: number
@@ -195,7 +177,6 @@ export function ToolBrowser({ tools, loading, error, onRetry }: ToolBrowserProps
   const categoriesLabelId = useId()
   const searchInput = useRef<HTMLInputElement>(null)
   const list = useRef<HTMLUListElement>(null)
-  const focusPending = useRef(false)
 
   // The address follows the search and filters, whole each time (the router applies navigations as
   // transitions, so updating it piecemeal could build on a stale address). It replaces the entry:
@@ -227,33 +208,11 @@ export function ToolBrowser({ tools, loading, error, onRetry }: ToolBrowserProps
   // The row that takes Tab and arrow keys; back to the first whenever the results change.
   const [activeState, setActiveState] = useState({ results, index: 0 })
   const active = activeState.results === results ? Math.min(activeState.index, results.length - 1) : 0
-  const moveTo = (target: number) => {
-    if (results.length === 0) return
-    focusPending.current = true
-    setActiveState({ results, index: Math.max(0, Math.min(target, results.length - 1)) })
-  }
 
   const virtual = results.length > virtualizeAbove
   const [rowHeight] = useState(() => remInPixels() * rowHeightRem)
-  const [scrollMargin, setScrollMargin] = useState(0)
-  useLayoutEffect(() => {
-    const element = list.current
-    if (element === null) return
-    const top = element.getBoundingClientRect().top + window.scrollY
-    setScrollMargin((previous) => (Math.abs(previous - top) < 1 ? previous : top))
-  })
-  const rangeExtractor = useCallback(
-    (range: Range) => {
-      // The active row stays rendered wherever it is, so focus can always move to it.
-      const indexes = defaultRangeExtractor(range)
-      if (active >= 0 && active < range.count && !indexes.includes(active)) {
-        indexes.push(active)
-        indexes.sort((a, b) => a - b)
-      }
-      return indexes
-    },
-    [active],
-  )
+  const scrollMargin = useScrollMargin(list)
+  const rangeExtractor = useActiveRangeExtractor(active)
   const virtualizer = useWindowVirtualizer({
     count: virtual ? results.length : 0,
     estimateSize: () => rowHeight,
@@ -263,56 +222,15 @@ export function ToolBrowser({ tools, loading, error, onRetry }: ToolBrowserProps
     getItemKey: (i) => results[i]?.slug ?? i,
   })
 
-  useEffect(() => {
-    if (!focusPending.current) return
-    focusPending.current = false
-    list.current?.querySelector<HTMLElement>(`[data-index="${active}"] a`)?.focus()
+  const { onListKeyDown, onListFocus, onSearchKeyDown } = useListKeyboard({
+    count: results.length,
+    active,
+    setActive: (index) => {
+      setActiveState({ results, index })
+    },
+    list,
+    searchInput,
   })
-
-  const onListKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
-    const row = (event.target as HTMLElement).closest('[data-index]')
-    if (row === null) return
-    const current = Number(row.getAttribute('data-index'))
-    switch (event.key) {
-      case 'ArrowDown':
-        moveTo(current + 1)
-        break
-      case 'ArrowUp':
-        if (current === 0) searchInput.current?.focus()
-        else moveTo(current - 1)
-        break
-      case 'Home':
-        moveTo(0)
-        break
-      case 'End':
-        moveTo(results.length - 1)
-        break
-      case 'PageDown':
-        moveTo(current + pageStep)
-        break
-      case 'PageUp':
-        moveTo(current - pageStep)
-        break
-      default:
-        return
-    }
-    event.preventDefault()
-  }
-
-  // A row focused by Tab or a click becomes the active one.
-  const onListFocus = (event: FocusEvent<HTMLUListElement>) => {
-    const row = (event.target as HTMLElement).closest('[data-index]')
-    if (row === null) return
-    const focused = Number(row.getAttribute('data-index'))
-    if (focused !== active) setActiveState({ results, index: focused })
-  }
-
-  const onSearchKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'ArrowDown' && results.length > 0) {
-      event.preventDefault()
-      moveTo(active)
-    }
-  }
 
   const openActive = () => {
     const tool = results[active]

@@ -232,16 +232,16 @@ function FieldInput({ field, value, onChange, stored }: FieldInputProps) {
         isRequired={required}
       >
         {label}
-        <Button className="input cred-select-button">
+        <Button className="input select-button">
           <SelectValue />
           <span aria-hidden="true">▾</span>
         </Button>
         {describe}
         <FieldError className="field-error" />
-        <Popover className="cred-popover">
-          <ListBox className="cred-listbox" items={items}>
+        <Popover className="select-popover">
+          <ListBox className="select-list" items={items}>
             {(item) => (
-              <ListBoxItem className="cred-option" id={item.id} textValue={item.label}>
+              <ListBoxItem className="select-option" id={item.id} textValue={item.label}>
                 {item.label}
               </ListBoxItem>
             )}
@@ -400,9 +400,9 @@ export function CredentialCreateForm({
               Tool
               <RequiredMark />
             </Label>
-            <div className="cred-combobox-box">
+            <div className="combobox-box">
               <Input className="input" placeholder="Type to search the catalog" />
-              <Button className="cred-combobox-toggle" aria-label="Show all tools">
+              <Button className="combobox-button" aria-label="Show all tools">
                 <span aria-hidden="true">▾</span>
               </Button>
             </div>
@@ -410,10 +410,10 @@ export function CredentialCreateForm({
               Type a tool’s name, then ↓ and Enter to pick it.
             </Text>
             <FieldError className="field-error" />
-            <Popover className="cred-popover">
-              <ListBox className="cred-listbox">
+            <Popover className="select-popover">
+              <ListBox className="select-list">
                 {(tool: (typeof tools.data)[number]) => (
-                  <ListBoxItem className="cred-option" id={tool.slug} textValue={tool.name}>
+                  <ListBoxItem className="select-option" id={tool.slug} textValue={tool.name}>
                     {tool.name} <span className="muted">({tool.slug})</span>
                   </ListBoxItem>
                 )}
@@ -525,7 +525,7 @@ function CreateFields({ tool, onCreated, oauthReturnPath, openUrl }: CreateStepP
         <Label className="field-label">How it authenticates</Label>
         {tool.authMethods.map((m) => (
           <RadioField key={m.id} value={m.id} className="cred-radio-field">
-            <RadioButton className="cred-radio">{m.title}</RadioButton>
+            <RadioButton className="radio-button cred-radio">{m.title}</RadioButton>
             {/* The kind, unless the title already says it ("Bearer token" twice reads badly). */}
             {methodKindLabel(m) !== m.title && (
               <Text slot="description" className="cred-radio-kind">
@@ -725,7 +725,7 @@ function OAuthConnect({
     appPart = <ListSkeleton rows={2} label="Loading the OAuth app…" />
   } else if (showAppForm && !isAdmin) {
     appPart = (
-      <p role="alert" className="cred-notice">
+      <p role="alert" className="notice notice-compact notice-info">
         No OAuth app is set up for {provider} in this workspace yet, and setting one up needs an admin. Ask an
         admin of the workspace to add the client id and secret here, then connect.
       </p>
@@ -1091,13 +1091,13 @@ export function DeleteCredentialButton({
         if (!open) remove.reset()
       }}
     >
-      <Button className="button cred-danger-button">Delete</Button>
-      <ModalOverlay className="cred-overlay" isDismissable>
-        <Modal className="cred-modal">
-          <Dialog role="alertdialog" className="cred-dialog">
+      <Button className="button button-danger">Delete</Button>
+      <ModalOverlay className="modal-overlay" isDismissable>
+        <Modal className="modal">
+          <Dialog role="alertdialog" className="dialog">
             {({ close }) => (
               <>
-                <Heading slot="title" className="cred-dialog-title">
+                <Heading slot="title" className="dialog-title">
                   Delete “{credential.name}”?
                 </Heading>
                 <p>
@@ -1109,7 +1109,7 @@ export function DeleteCredentialButton({
                 )}
                 <div className="button-row">
                   <Button
-                    className="button cred-danger-button"
+                    className="button button-danger"
                     isPending={remove.isPending}
                     onPress={() => {
                       remove.mutate(credential.id, {

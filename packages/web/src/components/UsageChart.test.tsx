@@ -1,8 +1,7 @@
 import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
-import { ApiError } from '../api/client.js'
-import { renderWithApp } from '../testing/render.js'
+import { apiError, renderWithApp } from '../testing/render.js'
 import { usage } from '../testing/batches.js'
 import { UsageChart } from './UsageChart.js'
 
@@ -46,12 +45,7 @@ describe('UsageChart', () => {
     expect(screen.getByRole('status').textContent).toBe('Loading executions per tool…')
     unmount()
     const onRetry = vi.fn()
-    const error = new ApiError({
-      status: 500,
-      code: 'internal_error',
-      title: 'Server error',
-      detail: 'Oops.',
-    })
+    const error = apiError()
     renderWithApp(<UsageChart byTool={undefined} error={error} onRetry={onRetry} periodLabel="this month" />)
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }))
     expect(onRetry).toHaveBeenCalledOnce()

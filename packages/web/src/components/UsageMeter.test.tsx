@@ -1,8 +1,7 @@
 import { screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
-import { ApiError } from '../api/client.js'
-import { renderWithApp } from '../testing/render.js'
+import { apiError, renderWithApp } from '../testing/render.js'
 import { usage } from '../testing/batches.js'
 import { UsageMeter, periodName, periodOf } from './UsageMeter.js'
 
@@ -54,12 +53,7 @@ describe('UsageMeter', () => {
     expect(screen.getByRole('status').textContent).toBe('Loading the usage…')
     unmount()
     const onRetry = vi.fn()
-    const error = new ApiError({
-      status: 500,
-      code: 'internal_error',
-      title: 'Server error',
-      detail: 'Oops.',
-    })
+    const error = apiError()
     renderWithApp(<UsageMeter usage={undefined} error={error} onRetry={onRetry} current />)
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }))
     expect(onRetry).toHaveBeenCalledOnce()

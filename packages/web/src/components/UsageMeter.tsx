@@ -110,14 +110,14 @@ export function UsageMeter({ usage, error, onRetry, current, canChangeQuota = fa
             <p className="usage-meter-figure" aria-hidden="true">
               {valueText}
             </p>
-            <div className="usage-meter-track" aria-hidden="true">
+            <div className="meter-track usage-meter-track" aria-hidden="true">
               <div className="usage-meter-fill" style={{ width: `${Math.min(percentage, 100)}%` }} />
             </div>
           </>
         )}
       </Meter>
       {warning !== null && (
-        <p className="usage-warning" role="note">
+        <p className="notice notice-danger usage-warning" role="note">
           <span aria-hidden="true">⚠ </span>
           {warning}
         </p>

@@ -13,11 +13,11 @@ import {
   TextArea,
   TextField,
 } from 'react-aria-components'
-import { allOnFields, fieldErrorMap } from '../api/field-errors.js'
+import { fieldErrorMap } from '../api/field-errors.js'
 import type { WebhookInput } from '../api/webhooks.js'
 import { eventPatternProblem, eventTypes, maxEventPatterns, splitPatterns } from '../api/webhooks.js'
 import { Checklist } from './Checklist.js'
-import { ApiErrorDisplay } from './ErrorHandler.js'
+import { FormErrorSummary } from './FormErrorSummary.js'
 import '../styles/webhooks.css'
 
 const known = new Set(eventTypes.map((e) => e.type))
@@ -94,8 +94,6 @@ export function WebhookForm({ initial, submitLabel, onSubmit, pending, error, on
     onSubmit({ url: url.trim(), events, description: description.trim() === '' ? null : description.trim() })
   }
 
-  const fieldsOnly = allOnFields(error, ['url', 'events', 'description'])
-
   return (
     <Form
       className="form"
@@ -104,14 +102,7 @@ export function WebhookForm({ initial, submitLabel, onSubmit, pending, error, on
       onSubmit={submit}
       aria-label={submitLabel}
     >
-      {error !== null && error !== undefined && !fieldsOnly && (
-        <ApiErrorDisplay error={error} headingLevel={3} />
-      )}
-      {fieldsOnly && (
-        <p role="alert" className="field-error">
-          The server refused some fields: see the messages beside them.
-        </p>
-      )}
+      <FormErrorSummary error={error} fields={['url', 'events', 'description']} />
       <TextField
         className="field"
         name="url"

@@ -1,6 +1,5 @@
 import type { DeliveryStatus, Webhook } from '../api/webhooks.js'
-import { formatDateTime } from './Timestamp.js'
-import '../styles/webhooks.css'
+import { formatDateTime } from './time.js'
 
 const deliveryLabels: Record<DeliveryStatus, { icon: string; text: string }> = {
   pending: { icon: '⏳', text: 'Pending' },

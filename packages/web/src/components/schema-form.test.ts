@@ -16,26 +16,13 @@ import {
   validateInput,
 } from './schema-form.js'
 import type { FieldSpec, JsonSchema } from './schema-form.js'
+import { httpRequestSchema as httpSchema } from '../testing/actions.js'
 
-/** `http.request`'s input schema, as the server sends it. */
+/** `http.request`'s input schema, with its `query` member (a record of scalars or lists). */
 const httpRequestSchema: JsonSchema = {
-  type: 'object',
-  required: ['method', 'url', 'followRedirects'],
+  ...httpSchema,
   properties: {
-    method: {
-      anyOf: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => ({
-        type: 'string',
-        const: m,
-      })),
-      description: 'The HTTP method.',
-      default: 'GET',
-    },
-    url: { type: 'string', minLength: 1, description: 'An absolute http(s) URL.' },
-    headers: {
-      type: 'object',
-      patternProperties: { '^.*$': { type: 'string', pattern: '^[^\\r\\n]*$' } },
-      description: 'Extra request headers.',
-    },
+    ...(httpSchema.properties as JsonSchema),
     query: {
       type: 'object',
       patternProperties: {
@@ -47,9 +34,6 @@ const httpRequestSchema: JsonSchema = {
         },
       },
     },
-    body: { description: 'The request body.' },
-    followRedirects: { type: 'boolean', default: true },
-    timeoutMs: { type: 'integer', minimum: 1, maximum: 60000 },
   },
 }
 

@@ -4,35 +4,27 @@ import { Route } from 'react-router'
 import { describe, expect, it } from 'vitest'
 import type { Credential } from '../api/credentials.js'
 import type { Tool } from '../api/tools.js'
-import { execution, failedExecution, httpRequestSchema } from '../testing/actions.js'
+import { execution, failedExecution, httpRequestSchema, httpToolWith } from '../testing/actions.js'
 import { fakeServer, json, problem, renderWithApp } from '../testing/render.js'
 import type { Handler } from '../testing/render.js'
 import { fullTool } from '../testing/tools.js'
 import ActionPage from './ActionPage.js'
 
-const httpTool: Tool = fullTool({
-  slug: 'http',
-  name: 'HTTP',
-  authMethods: [
-    { id: 'none', kind: 'none', title: 'No authentication', fields: { type: 'object', properties: {} } },
-    { id: 'bearer', kind: 'bearer', title: 'Bearer token', fields: { type: 'object', properties: {} } },
-  ],
-  actions: [
-    {
-      name: 'request',
-      id: 'http.request',
-      functionName: 'http__request',
-      title: 'Send an HTTP request',
-      description: 'Sends one HTTP request.',
-      input: httpRequestSchema,
-      output: { type: 'object' },
-      examples: [{ title: 'List items', input: { method: 'GET', url: '/v1/items', followRedirects: true } }],
-      timeoutMs: 60_000,
-      retry: { maxAttempts: 3, idempotent: 'depends_on_input' },
-      scopes: [],
-    },
-  ],
-})
+const httpTool: Tool = httpToolWith([
+  {
+    name: 'request',
+    id: 'http.request',
+    functionName: 'http__request',
+    title: 'Send an HTTP request',
+    description: 'Sends one HTTP request.',
+    input: httpRequestSchema,
+    output: { type: 'object' },
+    examples: [{ title: 'List items', input: { method: 'GET', url: '/v1/items', followRedirects: true } }],
+    timeoutMs: 60_000,
+    retry: { maxAttempts: 3, idempotent: 'depends_on_input' },
+    scopes: [],
+  },
+])
 
 const credential: Credential = {
   id: 'cred_1',

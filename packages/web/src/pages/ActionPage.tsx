@@ -32,8 +32,10 @@ import type { ActionParameterFormHandle, RunMode } from '../components/ActionPar
 import { CredentialHealthIndicator, statusLabels } from '../components/CredentialHealthIndicator.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
 import { errorClassTitle, ErrorRecoverySuggestions } from '../components/ErrorRecoverySuggestions.js'
-import { ExecutionStatusBadge, formatDuration } from '../components/ExecutionStatus.js'
+import { ExecutionStatusBadge } from '../components/ExecutionStatus.js'
+import { formatDuration } from '../components/time.js'
 import { PageTitle } from '../components/PageTitle.js'
+import { ToolNotFound } from '../components/ToolNotFound.js'
 import { initialValue, inputErrorsOf } from '../components/schema-form.js'
 import { PageSkeleton } from '../components/Skeleton.js'
 import { TestDataGenerator } from '../components/TestDataGenerator.js'
@@ -136,7 +138,7 @@ function CredentialPicker({
         placeholder="Choose a credential…"
       >
         <Label className="field-label">Credential</Label>
-        <Button className="input af-select-button">
+        <Button className="input select-button af-select-button">
           <SelectValue />
           <span aria-hidden="true" className="af-select-chevron">
             ▾
@@ -153,10 +155,10 @@ function CredentialPicker({
             {errors.join(' ')}
           </FieldError>
         )}
-        <Popover className="af-select-popover">
-          <ListBox className="af-select-list">
+        <Popover className="select-popover">
+          <ListBox className="select-list">
             {optional ? (
-              <ListBoxItem id={noCredential} className="af-select-option" textValue="No credential">
+              <ListBoxItem id={noCredential} className="select-option" textValue="No credential">
                 No credential
               </ListBoxItem>
             ) : null}
@@ -164,7 +166,7 @@ function CredentialPicker({
               <ListBoxItem
                 key={credential.id}
                 id={credential.id}
-                className="af-select-option"
+                className="select-option"
                 textValue={credentialLabel(credential)}
               >
                 {credentialLabel(credential)}
@@ -187,7 +189,7 @@ function CredentialPicker({
 function Output({ value }: { value: unknown }) {
   return (
     // A scrollable region must be reachable by keyboard; its label says what it holds.
-    <pre className="af-output" tabIndex={0} aria-label="Output (JSON)">
+    <pre className="code-block af-output" tabIndex={0} aria-label="Output (JSON)">
       {JSON.stringify(value, null, 2)}
     </pre>
   )
@@ -570,15 +572,7 @@ export default function ActionPage() {
     )
   }
   if (hasStatus(tool.error, 404)) {
-    return (
-      <div className="narrow">
-        <PageTitle title="Tool not found" />
-        <p>
-          There is no tool <code>{slug}</code> in this workspace. Check the address, or find the tool in the{' '}
-          <Link to="/tools">tool list</Link>.
-        </p>
-      </div>
-    )
+    return <ToolNotFound slug={slug} />
   }
   if (tool.error !== null) {
     return <ApiErrorDisplay error={tool.error} focusOnMount onRetry={() => void tool.refetch()} />

@@ -3,19 +3,19 @@ import type { SyntheticEvent } from 'react'
 import { Button, FieldError, Form, Input, Label, Text, TextField } from 'react-aria-components'
 import type { ApiKey, CreatedApiKey } from '../api/api-keys.js'
 import { apiKeyScopes, useApiKeys, useCreateApiKey, useRevokeApiKey } from '../api/api-keys.js'
-import { allOnFields, fieldErrorMap } from '../api/field-errors.js'
+import { fieldErrorMap } from '../api/field-errors.js'
 import { grants } from '../api/grants.js'
 import { useSession } from '../api/session.js'
 import { Checklist } from '../components/Checklist.js'
 import { ConfirmDialog } from '../components/ConfirmDialog.js'
 import { EmptyState } from '../components/EmptyState.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
+import { FormErrorSummary } from '../components/FormErrorSummary.js'
 import { PageTitle } from '../components/PageTitle.js'
+import { ShowMoreButton } from '../components/ShowMoreButton.js'
 import { SecretReveal } from '../components/SecretReveal.js'
 import { ListSkeleton, PageSkeleton } from '../components/Skeleton.js'
 import { Timestamp } from '../components/Timestamp.js'
-import '../styles/webhooks.css'
-import '../styles/settings.css'
 
 const scopeOptions = apiKeyScopes.map((s) => ({ value: s.scope, label: s.scope, description: s.description }))
 
@@ -48,7 +48,6 @@ function CreateKeyForm({
     )
   }
 
-  const fieldsOnly = allOnFields(create.error, ['name', 'scopes', 'rateLimit'])
   return (
     <section className="section card" aria-labelledby="create-key-title">
       <h2 id="create-key-title" ref={heading} tabIndex={-1}>
@@ -60,12 +59,7 @@ function CreateKeyForm({
         validationErrors={fieldErrorMap(create.error)}
         onSubmit={submit}
       >
-        {create.isError && !fieldsOnly && <ApiErrorDisplay error={create.error} headingLevel={3} />}
-        {fieldsOnly && (
-          <p role="alert" className="field-error">
-            The server refused some fields: see the messages beside them.
-          </p>
-        )}
+        <FormErrorSummary error={create.error} fields={['name', 'scopes', 'rateLimit']} />
         <TextField
           className="field"
           name="name"
@@ -125,7 +119,7 @@ function KeyItem({ apiKey }: { apiKey: ApiKey }) {
   const revoke = useRevokeApiKey()
   return (
     <li className="card key-item">
-      <div className="key-head">
+      <div className="card-head">
         <h3 className="card-title">{apiKey.name}</h3>
         <ConfirmDialog
           triggerLabel="Revoke"
@@ -208,18 +202,7 @@ function KeyList() {
           <KeyItem key={apiKey.id} apiKey={apiKey} />
         ))}
       </ul>
-      {keys.hasNextPage && (
-        <div className="button-row">
-          <Button
-            className="button"
-            onPress={() => {
-              if (!keys.isFetchingNextPage) void keys.fetchNextPage()
-            }}
-          >
-            {keys.isFetchingNextPage ? 'Loading more keys…' : 'Show more keys'}
-          </Button>
-        </div>
-      )}
+      <ShowMoreButton query={keys} label="Show more keys" loadingLabel="Loading more keys…" />
       {keys.isError && (
         <ApiErrorDisplay error={keys.error} onRetry={() => void keys.refetch()} headingLevel={3} />
       )}

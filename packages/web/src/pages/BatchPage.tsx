@@ -41,9 +41,9 @@ function CancelBatch({ batch }: { batch: Batch }) {
   return (
     <DialogTrigger>
       <Button className="button">Cancel the batch…</Button>
-      <ModalOverlay className="batch-modal-overlay" isDismissable>
-        <Modal className="batch-modal">
-          <Dialog className="batch-dialog" role="alertdialog">
+      <ModalOverlay className="modal-overlay" isDismissable>
+        <Modal className="modal">
+          <Dialog className="dialog" role="alertdialog">
             {({ close }) => (
               <>
                 <Heading slot="title">Cancel this batch?</Heading>

@@ -6,7 +6,8 @@ import type { Credential, HealthCheckOutcome } from '../api/credentials.js'
 import { useCheckCredential, useCredential } from '../api/credentials.js'
 import type { Tool } from '../api/tools.js'
 import { useTool } from '../api/tools.js'
-import { CredentialHealthIndicator, RelativeTime } from '../components/CredentialHealthIndicator.js'
+import { CredentialHealthIndicator } from '../components/CredentialHealthIndicator.js'
+import { LiveRelativeTime } from '../components/Timestamp.js'
 import { CredentialTroubleshooter } from '../components/CredentialTroubleshooter.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
 import { PageTitle } from '../components/PageTitle.js'
@@ -142,24 +143,26 @@ function Details({ credential, tool }: { credential: Credential; tool: Tool | un
           <div>
             <dt>Token expires</dt>
             <dd>
-              <RelativeTime iso={credential.expiresAt} />
+              <LiveRelativeTime iso={credential.expiresAt} />
             </dd>
           </div>
         )}
         <div>
           <dt>Last used</dt>
-          <dd>{credential.lastUsedAt === null ? 'Never' : <RelativeTime iso={credential.lastUsedAt} />}</dd>
+          <dd>
+            {credential.lastUsedAt === null ? 'Never' : <LiveRelativeTime iso={credential.lastUsedAt} />}
+          </dd>
         </div>
         <div>
           <dt>Created</dt>
           <dd>
-            <RelativeTime iso={credential.createdAt} />
+            <LiveRelativeTime iso={credential.createdAt} />
           </dd>
         </div>
         <div>
           <dt>Updated</dt>
           <dd>
-            <RelativeTime iso={credential.updatedAt} />
+            <LiveRelativeTime iso={credential.updatedAt} />
           </dd>
         </div>
         <div>
@@ -243,7 +246,7 @@ function CredentialDetails({ credential }: { credential: Credential }) {
         {tool.data?.name ?? credential.tool} · {method?.title ?? credential.authMethod}
       </p>
       {connected && (
-        <p role="status" className="cred-notice">
+        <p role="status" className="notice notice-compact notice-info">
           Connected: {credential.name} is stored and ready to use.
         </p>
       )}

@@ -1,5 +1,5 @@
 import { useWindowVirtualizer } from '@tanstack/react-virtual'
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { memo, useEffect, useMemo, useRef } from 'react'
 import { Button, Label, ListBox, ListBoxItem, Popover, Select, SelectValue } from 'react-aria-components'
 import type { Key } from 'react-aria-components'
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router'
@@ -8,10 +8,12 @@ import type { Credential } from '../api/credentials.js'
 import { useCredentials } from '../api/credentials.js'
 import type { ToolSummary } from '../api/tools.js'
 import { useTools } from '../api/tools.js'
-import { CredentialHealthIndicator, RelativeTime } from '../components/CredentialHealthIndicator.js'
+import { CredentialHealthIndicator } from '../components/CredentialHealthIndicator.js'
+import { LiveRelativeTime } from '../components/Timestamp.js'
 import { EmptyState } from '../components/EmptyState.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
 import { PageTitle } from '../components/PageTitle.js'
+import { useScrollMargin } from '../components/list-keyboard.js'
 import { ListSkeleton } from '../components/Skeleton.js'
 import { ToolCredentialManager } from '../components/ToolCredentialManager.js'
 import '../styles/credentials.css'
@@ -66,7 +68,7 @@ const CredentialRow = memo(function CredentialRow({
           'Never checked'
         ) : (
           <>
-            Checked <RelativeTime iso={credential.lastCheckedAt} />
+            Checked <LiveRelativeTime iso={credential.lastCheckedAt} />
           </>
         )}
       </span>
@@ -83,13 +85,7 @@ function CredentialList({
 }) {
   const list = useRef<HTMLUListElement>(null)
   const virtual = credentials.length > virtualizeCredentialsAbove
-  const [scrollMargin, setScrollMargin] = useState(0)
-  useLayoutEffect(() => {
-    const element = list.current
-    if (element === null) return
-    const top = element.getBoundingClientRect().top + window.scrollY
-    setScrollMargin((previous) => (Math.abs(previous - top) < 1 ? previous : top))
-  })
+  const scrollMargin = useScrollMargin(list)
   const virtualizer = useWindowVirtualizer({
     count: virtual ? credentials.length : 0,
     estimateSize: () => estimatedRowHeight,
@@ -304,7 +300,7 @@ export default function CredentialsPage() {
         </ApiErrorDisplay>
       )}
       {deleted !== null && (
-        <p role="status" className="cred-notice">
+        <p role="status" className="notice notice-compact notice-info">
           “{deleted}” was deleted.
         </p>
       )}
@@ -344,20 +340,20 @@ export default function CredentialsPage() {
             }}
           >
             <Label className="field-label">Show credentials of</Label>
-            <Button className="input cred-select-button">
+            <Button className="input select-button">
               <SelectValue />
               <span aria-hidden="true">▾</span>
             </Button>
-            <Popover className="cred-popover">
+            <Popover className="select-popover">
               <ListBox
-                className="cred-listbox"
+                className="select-list"
                 items={[
                   { slug: '', name: 'All tools' },
                   ...tools.data.map((t) => ({ slug: t.slug, name: t.name })),
                 ]}
               >
                 {(tool) => (
-                  <ListBoxItem className="cred-option" id={tool.slug} textValue={tool.name}>
+                  <ListBoxItem className="select-option" id={tool.slug} textValue={tool.name}>
                     {tool.name}
                   </ListBoxItem>
                 )}

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { SyntheticEvent } from 'react'
+import type { ReactNode, SyntheticEvent } from 'react'
 import {
   Button,
   FieldError,
@@ -16,19 +16,19 @@ import {
   Text,
   TextField,
 } from 'react-aria-components'
-import { allOnFields, fieldErrorMap } from '../api/field-errors.js'
+import { fieldErrorMap } from '../api/field-errors.js'
 import { grants } from '../api/grants.js'
 import type { Session } from '../api/session.js'
 import { useSession } from '../api/session.js'
 import type { Workspace, WorkspaceChanges } from '../api/workspace.js'
 import { useUpdateWorkspace, useWorkspace } from '../api/workspace.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
+import { FormErrorSummary } from '../components/FormErrorSummary.js'
 import { PageTitle } from '../components/PageTitle.js'
 import { PageSkeleton } from '../components/Skeleton.js'
 import { useTheme } from '../theme/context.js'
 import { themePreferences } from '../theme/theme.js'
 import type { ThemePreference } from '../theme/theme.js'
-import '../styles/webhooks.css'
 import '../styles/settings.css'
 
 /** The rule the server applies to a rate limit: `<count>/<s|m|h>[,burst=<n>]`. */
@@ -53,6 +53,30 @@ const themeWords: Record<ThemePreference, { label: string; description: string }
     label: 'High contrast',
     description: 'Black and white with thicker borders and focus rings, for low vision or bright light.',
   },
+}
+
+/** A switch drawn as a track and thumb; its state shows by position and fill, and it is read as a switch. */
+function SettingSwitch({
+  isSelected,
+  onChange,
+  isReadOnly,
+  children,
+}: {
+  isSelected: boolean
+  onChange: (value: boolean) => void
+  isReadOnly: boolean
+  children: ReactNode
+}) {
+  return (
+    <SwitchField className="switch-field" isSelected={isSelected} onChange={onChange} isReadOnly={isReadOnly}>
+      <SwitchButton className="switch">
+        <span className="switch-track" aria-hidden="true">
+          <span className="switch-thumb" />
+        </span>
+        {children}
+      </SwitchButton>
+    </SwitchField>
+  )
 }
 
 function isPreference(value: string): value is ThemePreference {
@@ -95,7 +119,6 @@ function WorkspaceForm({ workspace, canEdit }: { workspace: Workspace; canEdit: 
     })
   }
 
-  const fieldsOnly = allOnFields(save.error, ['name', 'monthlyExecutionQuota', 'apiRateLimit'])
   const readOnly = !canEdit
 
   return (
@@ -113,12 +136,7 @@ function WorkspaceForm({ workspace, canEdit }: { workspace: Workspace; canEdit: 
           something here needs to change.
         </p>
       )}
-      {save.isError && !fieldsOnly && <ApiErrorDisplay error={save.error} headingLevel={3} />}
-      {fieldsOnly && (
-        <p role="alert" className="field-error">
-          The server refused some fields: see the messages beside them.
-        </p>
-      )}
+      <FormErrorSummary error={save.error} fields={['name', 'monthlyExecutionQuota', 'apiRateLimit']} />
       <TextField
         className="field"
         name="name"
@@ -148,8 +166,7 @@ function WorkspaceForm({ workspace, canEdit }: { workspace: Workspace; canEdit: 
           Executions allowed per calendar month. Once it is reached, new executions are refused with
           <code> quota_exceeded</code> (429) until the next month.
         </p>
-        <SwitchField
-          className="switch-field"
+        <SettingSwitch
           isSelected={unlimited}
           onChange={(value) => {
             setUnlimited(value)
@@ -157,13 +174,8 @@ function WorkspaceForm({ workspace, canEdit }: { workspace: Workspace; canEdit: 
           }}
           isReadOnly={readOnly}
         >
-          <SwitchButton className="switch">
-            <span className="switch-track" aria-hidden="true">
-              <span className="switch-thumb" />
-            </span>
-            Unlimited
-          </SwitchButton>
-        </SwitchField>
+          Unlimited
+        </SettingSwitch>
         {!unlimited && (
           <NumberField
             className="field"
@@ -194,8 +206,7 @@ function WorkspaceForm({ workspace, canEdit }: { workspace: Workspace; canEdit: 
           How many requests each API key may make, as a token bucket: a steady rate and a burst. A key with
           its own limit (set on the API keys page) uses that instead.
         </p>
-        <SwitchField
-          className="switch-field"
+        <SettingSwitch
           isSelected={defaultLimit}
           onChange={(value) => {
             setDefaultLimit(value)
@@ -203,13 +214,8 @@ function WorkspaceForm({ workspace, canEdit }: { workspace: Workspace; canEdit: 
           }}
           isReadOnly={readOnly}
         >
-          <SwitchButton className="switch">
-            <span className="switch-track" aria-hidden="true">
-              <span className="switch-thumb" />
-            </span>
-            Use the server’s default
-          </SwitchButton>
-        </SwitchField>
+          Use the server’s default
+        </SettingSwitch>
         <TextField
           className="field"
           name="apiRateLimit"

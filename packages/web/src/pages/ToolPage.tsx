@@ -7,6 +7,7 @@ import { useTool } from '../api/tools.js'
 import { EmptyState } from '../components/EmptyState.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
 import { PageTitle } from '../components/PageTitle.js'
+import { ToolNotFound } from '../components/ToolNotFound.js'
 import { PageSkeleton } from '../components/Skeleton.js'
 import '../styles/actions.css'
 
@@ -306,15 +307,7 @@ export default function ToolPage() {
   const tool = useTool(slug)
   if (tool.data !== undefined) return <ToolDetails tool={tool.data} />
   if (hasStatus(tool.error, 404)) {
-    return (
-      <div className="narrow">
-        <PageTitle title="Tool not found" />
-        <p>
-          There is no tool <code>{slug}</code> in this workspace. Check the address, or find the tool in the{' '}
-          <Link to="/tools">tool list</Link>.
-        </p>
-      </div>
-    )
+    return <ToolNotFound slug={slug} />
   }
   if (tool.error !== null) {
     return <ApiErrorDisplay error={tool.error} focusOnMount onRetry={() => void tool.refetch()} />

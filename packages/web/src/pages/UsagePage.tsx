@@ -73,14 +73,14 @@ export default function UsagePage() {
       </p>
       <Select className="field usage-period" value={period} onChange={choose}>
         <Label className="field-label">Month</Label>
-        <Button className="input usage-select-button">
+        <Button className="input select-button">
           <SelectValue />
           <span aria-hidden="true">▾</span>
         </Button>
-        <Popover className="usage-popover">
-          <ListBox className="usage-listbox">
+        <Popover className="select-popover">
+          <ListBox className="select-list">
             {periods.map((p) => (
-              <ListBoxItem key={p} id={p} className="usage-option" textValue={periodName(p)}>
+              <ListBoxItem key={p} id={p} className="select-option" textValue={periodName(p)}>
                 {periodName(p)}
                 {p === thisMonth && ' (this month)'}
               </ListBoxItem>

@@ -38,9 +38,11 @@ import { DeliveryAttempts } from '../components/DeliveryAttempts.js'
 import { EmptyState } from '../components/EmptyState.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
 import { PageTitle } from '../components/PageTitle.js'
+import { ShowMoreButton } from '../components/ShowMoreButton.js'
 import { SecretReveal } from '../components/SecretReveal.js'
 import { ListSkeleton, PageSkeleton } from '../components/Skeleton.js'
-import { formatDateTime, Timestamp } from '../components/Timestamp.js'
+import { formatDateTime } from '../components/time.js'
+import { Timestamp } from '../components/Timestamp.js'
 import { WebhookForm } from '../components/WebhookForm.js'
 import { DeliveryStatusText, WebhookStatusText } from '../components/WebhookStatus.js'
 import '../styles/webhooks.css'
@@ -134,7 +136,7 @@ function DeliveryItem({
   const attempts = delivery.attempts.length
   return (
     <li className="card delivery">
-      <div className="delivery-head">
+      <div className="card-head">
         <h3 className="card-title">
           <code>{delivery.event}</code>
         </h3>
@@ -266,18 +268,11 @@ function Deliveries({
             />
           ))}
         </ul>
-        {deliveries.hasNextPage && (
-          <div className="button-row">
-            <Button
-              className="button"
-              onPress={() => {
-                if (!deliveries.isFetchingNextPage) void deliveries.fetchNextPage()
-              }}
-            >
-              {deliveries.isFetchingNextPage ? 'Loading older deliveries…' : 'Show older deliveries'}
-            </Button>
-          </div>
-        )}
+        <ShowMoreButton
+          query={deliveries}
+          label="Show older deliveries"
+          loadingLabel="Loading older deliveries…"
+        />
         {deliveries.isError && (
           <ApiErrorDisplay
             error={deliveries.error}

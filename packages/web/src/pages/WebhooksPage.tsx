@@ -9,6 +9,7 @@ import { useCreateWebhook, useWebhooks } from '../api/webhooks.js'
 import { EmptyState } from '../components/EmptyState.js'
 import { ApiErrorDisplay } from '../components/ErrorHandler.js'
 import { PageTitle } from '../components/PageTitle.js'
+import { ShowMoreButton } from '../components/ShowMoreButton.js'
 import { SecretReveal } from '../components/SecretReveal.js'
 import { ListSkeleton } from '../components/Skeleton.js'
 import { Timestamp } from '../components/Timestamp.js'
@@ -152,18 +153,7 @@ export default function WebhooksPage() {
             <WebhookItem key={webhook.id} webhook={webhook} />
           ))}
         </ul>
-        {webhooks.hasNextPage && (
-          <div className="button-row">
-            <Button
-              className="button"
-              onPress={() => {
-                if (!webhooks.isFetchingNextPage) void webhooks.fetchNextPage()
-              }}
-            >
-              {webhooks.isFetchingNextPage ? 'Loading more endpoints…' : 'Show more endpoints'}
-            </Button>
-          </div>
-        )}
+        <ShowMoreButton query={webhooks} label="Show more endpoints" loadingLabel="Loading more endpoints…" />
         {webhooks.isError && (
           <ApiErrorDisplay error={webhooks.error} onRetry={() => void webhooks.refetch()} />
         )}

@@ -1,5 +1,6 @@
 import type { Execution } from '../api/executions.js'
-import type { JsonSchema } from '../api/tools.js'
+import type { JsonSchema, Tool } from '../api/tools.js'
+import { fullTool } from './tools.js'
 
 /** `http.request`'s input schema as the server sends it (trimmed descriptions). */
 export const httpRequestSchema: JsonSchema = {
@@ -94,5 +95,23 @@ export function failedExecution(overrides: Partial<Execution> = {}): Execution {
       },
     ],
     ...overrides,
+  })
+}
+
+/**
+ * The built-in HTTP tool (no authentication or a bearer token) with the given actions.
+ *
+ * @example
+ * const tool = httpToolWith([{ ...fullTool().actions[0]!, name: 'request', input: httpRequestSchema }])
+ */
+export function httpToolWith(actions: Tool['actions']): Tool {
+  return fullTool({
+    slug: 'http',
+    name: 'HTTP',
+    authMethods: [
+      { id: 'none', kind: 'none', title: 'No authentication', fields: { type: 'object', properties: {} } },
+      { id: 'bearer', kind: 'bearer', title: 'Bearer token', fields: { type: 'object', properties: {} } },
+    ],
+    actions,
   })
 }

@@ -3,8 +3,8 @@ import type { QueryClient } from '@tanstack/react-query'
 import { render } from '@testing-library/react'
 import type { ReactNode } from 'react'
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router'
-import { createApiClient } from '../api/client.js'
-import type { ApiClient } from '../api/client.js'
+import { ApiError, createApiClient } from '../api/client.js'
+import type { ApiClient, ApiErrorInit } from '../api/client.js'
 import { ApiProvider } from '../api/context.js'
 import { createQueryClient } from '../api/query.js'
 import { ThemeProvider } from '../theme/context.js'
@@ -50,6 +50,23 @@ export function problem(
     }),
     { status, headers: { 'content-type': 'application/problem+json', ...headers } },
   )
+}
+
+/**
+ * The `ApiError` a failed request gives, for a component that takes an `error` prop: a server error
+ * unless `init` says otherwise.
+ *
+ * @example
+ * renderWithApp(<UsageMeter usage={undefined} error={apiError()} onRetry={onRetry} current />)
+ */
+export function apiError(init: Partial<ApiErrorInit> = {}): ApiError {
+  return new ApiError({
+    status: 500,
+    code: 'internal_error',
+    title: 'Server error',
+    detail: 'Oops.',
+    ...init,
+  })
 }
 
 /**
