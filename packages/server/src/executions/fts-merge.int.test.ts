@@ -4,6 +4,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dialects } from '../testing/databases.js'
+import { executionRow } from '../testing/executions.js'
 import { startTestApp } from '../testing/harness.js'
 import type { TestApp } from '../testing/harness.js'
 import { executionStore } from './store.js'
@@ -37,33 +38,12 @@ describe.each(dialects)('the full-text index under many small writes on %s', (di
   })
   afterAll(() => t.close())
 
-  const row = (i: number): ExecutionRow => ({
-    id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`,
-    workspace_id: workspaceId,
-    tool: 'http',
-    action: 'request',
-    credential_id: null,
-    mode: 'sync',
-    status: 'succeeded',
-    input: '{}',
-    input_sealed: null,
-    output: null,
-    error: null,
-    error_class: null,
-    attempts: '[]',
-    transform: null,
-    options: null,
-    batch_id: null,
-    batch_index: null,
-    retry_of: null,
-    correlation_id: 'c',
-    cancel_requested: 0,
-    search_text: `http request get status 200 item${String(i)} ${i % 2 === 0 ? 'even' : 'odd'} launch checklist`,
-    created_at: t.now.value - rows + i,
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-  })
+  const row = (i: number): ExecutionRow =>
+    executionRow(workspaceId, `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`, {
+      mode: 'sync',
+      search_text: `http request get status 200 item${String(i)} ${i % 2 === 0 ? 'even' : 'odd'} launch checklist`,
+      created_at: t.now.value - rows + i,
+    })
 
   it('stays compact and finds every row after hundreds of one-row transactions', async () => {
     const store = executionStore(t.database.db, dialect)

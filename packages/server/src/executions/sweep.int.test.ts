@@ -2,6 +2,7 @@
 // whose job was lost, and sync executions a crash left running.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dialects } from '../testing/databases.js'
+import { executionRow } from '../testing/executions.js'
 import { bearer, startTestApp } from '../testing/harness.js'
 import type { TestApp } from '../testing/harness.js'
 import { abandonedSyncAfterMs, lostJobAfterMs } from './sweep.js'
@@ -20,34 +21,8 @@ describe.each(dialects)('the execution sweep on %s', (dialect) => {
   })
   afterAll(() => t.close())
 
-  const row = (id: string, changes: Partial<ExecutionRow>): ExecutionRow => ({
-    id,
-    workspace_id: ws.id,
-    tool: 'http',
-    action: 'request',
-    credential_id: null,
-    mode: 'async',
-    status: 'succeeded',
-    input: '{}',
-    input_sealed: null,
-    output: null,
-    error: null,
-    error_class: null,
-    attempts: '[]',
-    transform: null,
-    options: null,
-    batch_id: null,
-    batch_index: null,
-    retry_of: null,
-    correlation_id: 'c',
-    cancel_requested: 0,
-    search_text: 'http.request',
-    created_at: t.now.value,
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-    ...changes,
-  })
+  const row = (id: string, changes: Partial<ExecutionRow>): ExecutionRow =>
+    executionRow(ws.id, id, { created_at: t.now.value, ...changes })
 
   it('deletes executions past retention, keeps the rest, and forgets expired idempotency keys', async () => {
     const db = t.database.db
