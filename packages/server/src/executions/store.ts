@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely'
 import type { Dialect } from '../db/database.js'
 import { sharedGroupCommit } from '../db/group-commit.js'
 import type { PageRequest } from '../db/pagination.js'
+import { deleteChosen } from '../db/retention.js'
 import type { BatchTable, ExecutionTable, IdempotencyKeyTable, Schema } from '../db/schema.js'
 
 export type ExecutionRow = Selectable<ExecutionTable>
@@ -352,16 +353,7 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
         .where('batch_id', 'is', null)
         .limit(limit)
         .execute()
-      if (ids.length === 0) return 0
-      const result = await db
-        .deleteFrom('executions')
-        .where(
-          'id',
-          'in',
-          ids.map((r) => r.id),
-        )
-        .executeTakeFirst()
-      return Number(result.numDeletedRows)
+      return deleteChosen(db, 'executions', ids)
     },
 
     /** Deletes finished batches (with their items) created before `before`. */

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
+import { deleteChosen } from '../db/retention.js'
 import type { InboundEventTable, Schema } from '../db/schema.js'
 
 export type InboundEventRow = Selectable<InboundEventTable>
@@ -85,16 +86,7 @@ export function inboundEventStore(db: Kysely<Schema>) {
         .where('received_at', '<', before)
         .limit(limit)
         .execute()
-      if (ids.length === 0) return 0
-      const result = await db
-        .deleteFrom('inbound_events')
-        .where(
-          'id',
-          'in',
-          ids.map((r) => r.id),
-        )
-        .executeTakeFirst()
-      return Number(result.numDeletedRows)
+      return deleteChosen(db, 'inbound_events', ids)
     },
   }
 }

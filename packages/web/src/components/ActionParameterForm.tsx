@@ -804,33 +804,20 @@ function ArrayInput({ field, pointer, required, label }: FieldProps) {
 
 /** One field of the form, by its widget. */
 function FieldView(props: FieldProps) {
+  // Single inputs carry their pointer on a wrapper, so the error summary can move focus to them;
+  // groups (booleans, objects, records, arrays) carry it themselves.
+  const pointed = (input: ReactNode) => <div data-pointer={props.pointer}>{input}</div>
   switch (props.field.widget.kind) {
     case 'string':
-      return (
-        <div data-pointer={props.pointer}>
-          <StringInput {...props} />
-        </div>
-      )
+      return pointed(<StringInput {...props} />)
     case 'number':
-      return (
-        <div data-pointer={props.pointer}>
-          <NumberInput {...props} />
-        </div>
-      )
+      return pointed(<NumberInput {...props} />)
     case 'boolean':
       return <BooleanInput {...props} />
     case 'enum':
-      return (
-        <div data-pointer={props.pointer}>
-          <EnumInput {...props} />
-        </div>
-      )
+      return pointed(<EnumInput {...props} />)
     case 'choices':
-      return (
-        <div data-pointer={props.pointer}>
-          <ChoicesInput {...props} />
-        </div>
-      )
+      return pointed(<ChoicesInput {...props} />)
     case 'object':
       return <ObjectInput {...props} />
     case 'record':
@@ -838,11 +825,7 @@ function FieldView(props: FieldProps) {
     case 'array':
       return <ArrayInput {...props} />
     case 'json':
-      return (
-        <div data-pointer={props.pointer}>
-          <JsonInput {...props} />
-        </div>
-      )
+      return pointed(<JsonInput {...props} />)
   }
 }
 
