@@ -74,6 +74,28 @@ function cachedStatements(sqlite: SQLite.Database): SqliteDatabase {
   }
 }
 
+/**
+ * Switches a SQLite file to WAL. The switch needs a lock that SQLite does not wait for through
+ * `busy_timeout`: a second process opening the file while the first switches it or migrates
+ * (`toolplane migrate` beside a starting server) got "database is locked". The mode is stored in
+ * the file, so a file already in WAL needs no switch; otherwise try again for up to 5 s.
+ */
+function enableWal(sqlite: SQLite.Database): void {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    try {
+      if (sqlite.pragma('journal_mode', { simple: true }) === 'wal') return
+      sqlite.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      const busy = error instanceof SQLite.SqliteError && error.code.startsWith('SQLITE_BUSY')
+      if (!busy || Date.now() > deadline) throw error
+      // Opening a database is synchronous; a short blocking sleep before the next try.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25)
+    }
+  }
+}
+
 class ToolplaneSqliteDialect extends SqliteDialect {
   override createAdapter(): DialectAdapter {
     return new MigrationLockingSqliteAdapter()
@@ -114,7 +136,7 @@ export function openDatabase(
     const sqlite = new SQLite(config.path)
     // busy_timeout first: switching a new file to WAL needs a lock another process may hold.
     sqlite.pragma('busy_timeout = 5000')
-    sqlite.pragma('journal_mode = WAL')
+    enableWal(sqlite)
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
     const db = new Kysely<Schema>({
