@@ -507,6 +507,8 @@ interface Cancellation {
 
 // Joins the context's signal and this call's own time limit, keeping each one's reason.
 function cancellation(outer: AbortSignal | undefined, timeoutMs: number | undefined): Cancellation {
+  // Without a limit of its own, the call is cancelled by the context's signal alone.
+  if (outer !== undefined && timeoutMs === undefined) return { signal: outer, release: () => undefined }
   const controller = new AbortController()
   const onAbort = (): void => {
     controller.abort(outer?.reason)

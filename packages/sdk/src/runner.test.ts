@@ -181,6 +181,26 @@ describe('runAction', () => {
     expect(upstream.requests[0]?.headers.authorization).toBe('Bearer good')
   })
 
+  it('uses an input the caller validated already as given, defaults and all', async () => {
+    const result = await runAction(tracker, 'create_issue', {
+      input: { project: 'site', title: 'Checked', labels: ['x'] },
+      inputValidated: true,
+      credential: bearer,
+      ...at(),
+    })
+    expect(result.output).toMatchObject({ title: 'Checked' })
+    // Not validated again: without its default the field is not filled in here.
+    await runAction(tracker, 'create_issue', {
+      input: { project: 'site', title: 'Bare' },
+      inputValidated: true,
+      credential: bearer,
+      ...at(),
+    })
+    expect(upstream.requests.at(-2)?.json).toEqual({ title: 'Checked', labels: ['x'] })
+    expect(upstream.requests.at(-1)?.json).toMatchObject({ title: 'Bare' })
+    expect(upstream.requests.at(-1)?.json).not.toHaveProperty('labels')
+  })
+
   it('lets the plugin turn a 404 into an answer and raise anything else', async () => {
     const missing = await runAction(tracker, 'get_issue', {
       input: { project: 'site', number: 1 },

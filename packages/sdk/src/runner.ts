@@ -44,6 +44,11 @@ export interface RunContextOptions {
 /** What `runAction` takes. */
 export interface RunActionOptions extends RunContextOptions {
   input: unknown
+  /**
+   * The input was validated against this action's schema already, defaults filled in (the engine
+   * does so when a run is submitted): it is used as given, not validated a second time.
+   */
+  inputValidated?: boolean
 }
 
 /** What `runAction` returns. */
@@ -72,7 +77,10 @@ export async function runAction<T extends Tool, N extends T['actions'][number]['
   options: RunActionOptions,
 ): Promise<RunResult<Static<ActionOf<T, N>['output']>>> {
   const started = performance.now()
-  const { action, input } = actionWithInput(tool, actionName, options.input)
+  const { action, input } =
+    options.inputValidated === true
+      ? { action: actionNamed(tool, actionName), input: options.input }
+      : actionWithInput(tool, actionName, options.input)
   const timeoutMs = options.timeoutMs ?? action.timeoutMs
   const output = await withinLimits(
     options.signal,
@@ -249,11 +257,16 @@ const silentLog: ActionLog = {
   },
 }
 
-function actionWithInput(tool: Tool, actionName: string, given: unknown): { action: Action; input: unknown } {
+function actionNamed(tool: Tool, actionName: string): Action {
   const action = tool.actions.find((candidate) => candidate.name === actionName)
   if (action === undefined) {
     throw new ActionError('validation_error', `Tool "${tool.slug}" has no action "${actionName}"`)
   }
+  return action
+}
+
+function actionWithInput(tool: Tool, actionName: string, given: unknown): { action: Action; input: unknown } {
+  const action = actionNamed(tool, actionName)
   const input = validate(action.input, given)
   if (!input.ok) throw new ValidationError('input', input.errors, `input for ${tool.slug}.${action.name}`)
   return { action, input: input.value }

@@ -92,6 +92,32 @@ describe('validate', () => {
     })
   })
 
+  it('refuses a function however deep, with or without defaults in the schema', () => {
+    const deep = { a: [{ b: { c: () => 1 } }] }
+    expect(validate(Type.Object({ a: Type.Array(Type.Unknown()) }), deep).ok).toBe(false)
+    expect(
+      validate(
+        Type.Object({ a: Type.Array(Type.Unknown()), d: Type.Optional(Type.String({ default: 'x' })) }),
+        deep,
+      ).ok,
+    ).toBe(false)
+  })
+
+  it('fills defaults into a copy and checks plain data as it is when the schema has none', () => {
+    const given = { title: 'Bug' }
+    const filled = validate(issue, given)
+    expect(filled).toEqual({ ok: true, value: { title: 'Bug', labels: [] } })
+    expect(given).toEqual({ title: 'Bug' })
+    const plain = Type.Object({ title: Type.String(), tags: Type.Array(Type.String()) })
+    const value = { title: 'Bug', tags: ['a'] }
+    const checked = validate(plain, value)
+    expect(checked.ok && checked.value).toBe(value)
+    // A value that is not plain data (a Date) is still copied before it is checked.
+    const dated = { title: 'Bug', tags: [], at: new Date(0) }
+    const copied = validate(Type.Object({ title: Type.String() }), dated)
+    expect(copied.ok && copied.value).not.toBe(dated)
+  })
+
   it('caps the number of reported problems', () => {
     const result = validate(
       Type.Array(Type.String()),

@@ -54,14 +54,17 @@ export function compileSchema(schema: object): Validator {
     // Ajv keeps every compiled schema (and its $id) forever; our WeakMap is the only cache we want.
     ajv.removeSchema(schema)
   }
-  const validator: Validator = (value) => run(compiled, value)
+  // Ajv changes the value only to fill in defaults; without any, the value itself can be checked.
+  const copies = hasDefaults(schema)
+  const validator: Validator = (value) => run(compiled, value, copies)
   validators.set(schema, validator)
   return validator
 }
 
 /**
- * Validates a value against a schema. The value is not modified: defaults are filled into a copy,
- * which `value` returns. Errors name the offending place with a JSON pointer.
+ * Validates a value against a schema. The value is never modified: when the schema has defaults they
+ * are filled into a copy, which `value` returns (otherwise `value` is the value itself, unless it is
+ * not plain JSON data). Errors name the offending place with a JSON pointer.
  *
  * @example
  * validate(Type.Object({ title: Type.String() }), {})
@@ -83,12 +86,41 @@ function describeCompileError(error: unknown): string {
     : unique
 }
 
-function run(compiled: ValidateFunction, value: unknown): ValidationResult {
-  let copy: unknown
-  try {
-    copy = structuredClone(value)
-  } catch {
-    return { ok: false, errors: [{ path: '', message: 'must be plain JSON data' }] }
+/** Whether a `default` keyword appears anywhere in the schema (where Ajv would fill one in). */
+function hasDefaults(schema: unknown, depth = 0): boolean {
+  if (typeof schema !== 'object' || schema === null || depth > 64) return false
+  if (Array.isArray(schema)) return schema.some((item) => hasDefaults(item, depth + 1))
+  if ('default' in schema) return true
+  return Object.values(schema).some((item) => hasDefaults(item, depth + 1))
+}
+
+/**
+ * Whether a value is JSON-like data all the way down (plain objects, arrays, primitives), so it can
+ * be checked without copying. Anything else (a function, a Date, a Map, a deep or unusual value)
+ * goes through `structuredClone`, which decides as it always did.
+ */
+function isPlainData(value: unknown, depth = 0): boolean {
+  if (value === null) return true
+  const type = typeof value
+  if (type === 'string' || type === 'number' || type === 'boolean') return true
+  if (type !== 'object' || depth > 32) return false
+  if (Array.isArray(value)) return value.every((item) => isPlainData(item, depth + 1))
+  const prototype = Object.getPrototypeOf(value) as unknown
+  if (prototype !== Object.prototype && prototype !== null) return false
+  for (const key in value) {
+    if (!isPlainData((value as Record<string, unknown>)[key], depth + 1)) return false
+  }
+  return true
+}
+
+function run(compiled: ValidateFunction, value: unknown, copies: boolean): ValidationResult {
+  let copy: unknown = value
+  if (copies || !isPlainData(value)) {
+    try {
+      copy = structuredClone(value)
+    } catch {
+      return { ok: false, errors: [{ path: '', message: 'must be plain JSON data' }] }
+    }
   }
   if (compiled(copy)) return { ok: true, value: copy }
   const errors = (compiled.errors ?? []).slice(0, MAX_REPORTED_ERRORS).map(toFieldError)
