@@ -280,7 +280,7 @@ export function batchService(deps: {
       }
       const rows = await store.batchItems(workspaceId, id, { limit: page.limit, afterIndex })
       const result = toPage(rows, page.limit, (row) => String(row.batch_index))
-      return { data: result.data.map(executionView), nextCursor: result.nextCursor }
+      return { data: result.data.map((row) => executionView(row)), nextCursor: result.nextCursor }
     },
 
     /** Cancels the items that have not finished; the batch ends `cancelled`. */

@@ -46,6 +46,7 @@ import { retryDelayMs, shouldRetry } from './retry.js'
 import type { ExecutionFilter, ExecutionRow, ExecutionStore } from './store.js'
 import { TransformError, transformFor } from './transform.js'
 import { executionSummary, executionView, searchTextOf } from './view.js'
+import type { ParsedColumns } from './view.js'
 import type { AttemptRecord, ExecutionView } from './view.js'
 
 export const executionStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
@@ -250,6 +251,11 @@ function abortable(ms: number, signal: AbortSignal): Promise<void> {
 export function executionService(deps: ExecutionDeps) {
   const { store, catalog, credentials, connections, keyring, queue, events, metrics, clock, log } = deps
   const breakers = createCircuitBreakers({ clock })
+  /**
+   * The JSON columns of rows this node just built, as values: the view answered to a sync run and
+   * the events it publishes are made from these instead of parsing back what was just serialized.
+   */
+  const parsedOf = new WeakMap<ExecutionRow, ParsedColumns>()
   /** Runs on this node, so a cancellation (from any node) can abort the upstream call. */
   const running = new Map<string, { controller: AbortController; workspaceId: string }>()
   const abortRun = (workspaceId: string, id: string) => {
@@ -439,6 +445,8 @@ export function executionService(deps: ExecutionDeps) {
     attempts: AttemptRecord[],
     signal: AbortSignal,
     budget: RunBudget,
+    /** The input was validated against this action's schema by this run (not only when submitted). */
+    inputValidated: boolean,
   ): Promise<Outcome> {
     const options = optionsOf(row)
     const maxAttempts = options.maxAttempts ?? action.retry.maxAttempts
@@ -495,6 +503,7 @@ export function executionService(deps: ExecutionDeps) {
         const call = async (secrets: Record<string, unknown> | null) =>
           runAction(tool, action.name, {
             input,
+            inputValidated,
             ...(secrets === null ? {} : { credential: { authMethod: credentialMethod, secrets } }),
             ...(baseUrl === undefined ? {} : { baseUrl }),
             allowPrivateNetwork: deps.network.allowPrivateNetwork,
@@ -610,6 +619,7 @@ export function executionService(deps: ExecutionDeps) {
       search_text: searchTextOf({ tool: row.tool, action: row.action, input: shown.input, output, error }),
     }
     const finished: ExecutionRow = { ...row, ...changes, started_at: startedAt }
+    parsedOf.set(finished, { input: shown.input, output: output ?? null, error, attempts })
     if (stored) await store.transition(row.id, ['running', 'queued'], changes)
     else await store.insert(finished)
     metrics.executions.inc({
@@ -628,7 +638,7 @@ export function executionService(deps: ExecutionDeps) {
       .publish({
         type: `execution.${row.status}`,
         workspaceId: row.workspace_id,
-        data: executionSummary(row),
+        data: executionSummary(row, parsedOf.get(row)),
       })
       .catch((error: unknown) => {
         log.warn({ err: error, executionId: row.id }, 'publishing an execution event failed')
@@ -644,8 +654,8 @@ export function executionService(deps: ExecutionDeps) {
     signal: AbortSignal,
     budget: RunBudget,
     bindings: Record<string, unknown> = {},
-    /** The tool and action, when the caller looked them up already (a sync request). */
-    resolved?: { tool: Tool; action: Action },
+    /** The tool, action and input, when the caller has them already (a sync request). */
+    resolved?: { tool: Tool; action: Action; input: Record<string, unknown> },
   ): Promise<{ row: ExecutionRow; outcome: Outcome }> {
     const attempts = JSON.parse(row.attempts) as AttemptRecord[]
     const transform = transformOf(row)
@@ -668,7 +678,7 @@ export function executionService(deps: ExecutionDeps) {
     }
     let input: Record<string, unknown>
     try {
-      input = inputOf(row)
+      input = resolved?.input ?? inputOf(row)
       if (options.deferredInputTransform === true) {
         input = await prepareInput(action, input, transform, allBindings)
       }
@@ -688,7 +698,10 @@ export function executionService(deps: ExecutionDeps) {
           }
         : {}
     const shown = { input: shownInput(action, input), extra: sealedAfterTransform }
-    const outcome = await attemptRun(row, tool, action, input, attempts, signal, budget)
+    // A sync request validated its input a moment ago, and a deferred transformation just did; a
+    // stored input is validated again by the SDK, as the action's schema may have changed since.
+    const validated = resolved !== undefined || options.deferredInputTransform === true
+    const outcome = await attemptRun(row, tool, action, input, attempts, signal, budget, validated)
     if (outcome.kind === 'interrupted' && !budget.stored) {
       // A sync run has no job to hand back to: the caller's request ends with the server.
       const failed = {
@@ -827,7 +840,7 @@ export function executionService(deps: ExecutionDeps) {
     const now = clock()
     const shown = shownInput(fields.action, fields.input)
     const options = Object.keys(fields.options).length === 0 ? null : JSON.stringify(fields.options)
-    return {
+    const row: ExecutionRow = {
       id,
       workspace_id: workspaceId,
       tool: fields.toolSlug,
@@ -851,18 +864,24 @@ export function executionService(deps: ExecutionDeps) {
       retry_of: fields.retryOf ?? null,
       correlation_id: fields.correlationId,
       cancel_requested: 0,
-      search_text: searchTextOf({ tool: fields.toolSlug, action: fields.action.name, input: shown }),
+      // A sync run is recorded only when it ends (`finish`), with the words of its outcome too.
+      search_text:
+        fields.mode === 'sync'
+          ? ''
+          : searchTextOf({ tool: fields.toolSlug, action: fields.action.name, input: shown }),
       created_at: now,
       started_at: fields.status === 'running' ? now : null,
       finished_at: null,
       duration_ms: null,
     }
+    parsedOf.set(row, { input: shown, output: null, error: null, attempts: [] })
+    return row
   }
 
   /** Inserts and runs (sync) or enqueues (async) a prepared row. */
   async function start(
     row: ExecutionRow,
-    resolved?: { tool: Tool; action: Action },
+    resolved?: { tool: Tool; action: Action; input: Record<string, unknown> },
   ): Promise<{ row: ExecutionRow; output?: unknown }> {
     if (row.mode === 'async') {
       await store.insert(row)
@@ -896,7 +915,7 @@ export function executionService(deps: ExecutionDeps) {
 
   /** The API's view of a started execution; a sync run shows its output as the action returned it. */
   function startedView(started: { row: ExecutionRow; output?: unknown }): ExecutionView {
-    const view = executionView(started.row)
+    const view = executionView(started.row, parsedOf.get(started.row))
     return 'output' in started ? { ...view, output: started.output } : view
   }
 
@@ -990,7 +1009,7 @@ export function executionService(deps: ExecutionDeps) {
       try {
         return {
           kind: 'execution',
-          execution: startedView(await start(row, { tool, action })),
+          execution: startedView(await start(row, { tool, action, input })),
           replayed: false,
         }
       } catch (error) {
@@ -1012,7 +1031,7 @@ export function executionService(deps: ExecutionDeps) {
     ): Promise<Page<ExecutionView>> {
       const rows = await store.list(workspaceId, filter, page)
       const result = toPage(rows, page.limit, (row) => row.id)
-      return { data: result.data.map(executionView), nextCursor: result.nextCursor }
+      return { data: result.data.map((row) => executionView(row)), nextCursor: result.nextCursor }
     },
 
     /** A failed or cancelled execution, run again as a new execution linked to it. */

@@ -48,8 +48,14 @@ export const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
 export function isoTime(ms: number): string
 export function isoTime(ms: number | null): string | null
 export function isoTime(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString()
+  if (ms === null) return null
+  // A record's times are often the same millisecond (created, started, its attempt), and records
+  // made together share them too: the last conversion is remembered.
+  if (ms !== lastIso.ms) lastIso = { ms, text: new Date(ms).toISOString() }
+  return lastIso.text
 }
+
+let lastIso = { ms: Number.NaN, text: '' }
 
 /** An API key scope (SPEC §1). */
 export const ScopeSchema = Type.Enum(scopes, { description: 'An API key scope.' })

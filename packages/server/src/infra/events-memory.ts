@@ -1,4 +1,4 @@
-import { createLocalSubscribers, decodeEvent, prepareEvent } from './events.js'
+import { createLocalSubscribers, prepareLocalEvent } from './events.js'
 import type { EventBus, EventBusErrorReporter } from './events.js'
 
 export interface MemoryEventBusOptions {
@@ -7,9 +7,9 @@ export interface MemoryEventBusOptions {
 }
 
 /**
- * The embedded-mode event bus: subscribers in this process only. Events go through JSON and are
- * delivered on a later microtask, as the Redis bus delivers them, so code that works here works
- * in a cluster.
+ * The embedded-mode event bus: subscribers in this process only. Events go through JSON (decoded
+ * when a subscriber reads the data) and are delivered on a later microtask, as the Redis bus
+ * delivers them, so code that works here works in a cluster.
  *
  * @example
  * const events = createMemoryEventBus({ onError: (error, context) => log.error({ err: error, ...context }, 'event') })
@@ -26,9 +26,9 @@ export function createMemoryEventBus(options: MemoryEventBusOptions): EventBus {
       // `close()` still goes out, and a bad event rejects instead of throwing.
       return new Promise((resolve) => {
         if (closed) throw new Error('The event bus is closed')
-        const { event, json } = prepareEvent(input)
+        const { event, delivered } = prepareLocalEvent(input)
         queueMicrotask(() => {
-          if (!closed) subscribers.deliver(decodeEvent(json))
+          if (!closed) subscribers.deliver(delivered)
         })
         resolve(event)
       })

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
-import { createLocalSubscribers, eventMatches } from './events.js'
+import { createLocalSubscribers, eventMatches, prepareLocalEvent } from './events.js'
 import type { ToolplaneEvent } from './events.js'
 import { createMemoryEventBus } from './events-memory.js'
 
@@ -41,6 +41,25 @@ describe('memory event bus', () => {
     await expect(published).resolves.toMatchObject({ type: 'test.x' })
     await sleep(10)
     expect(received).toEqual([])
+  })
+})
+
+describe('prepareLocalEvent', () => {
+  it('encodes the data at once and decodes one copy when it is first read', () => {
+    const data = { n: 1, when: new Date(0) }
+    const { event, delivered } = prepareLocalEvent({ type: 'test.x', workspaceId: 'ws_1', data })
+    expect(event.data).toBe(data)
+    // Changed after publishing: subscribers still see the data as it was published.
+    data.n = 2
+    expect(delivered.data).toEqual({ n: 1, when: '1970-01-01T00:00:00.000Z' })
+    expect(delivered.data).toBe(delivered.data)
+    expect(delivered).toMatchObject({ id: event.id, type: 'test.x', workspaceId: 'ws_1', at: event.at })
+    expect(prepareLocalEvent({ type: 'test.x', workspaceId: 'ws_1', data: undefined }).delivered.data).toBe(
+      undefined,
+    )
+    expect(() => prepareLocalEvent({ type: 'test.x', workspaceId: 'ws_1', data: { big: 1n } })).toThrow(
+      TypeError,
+    )
   })
 })
 

@@ -73,16 +73,50 @@ export interface EventBus {
  * const { event, json } = prepareEvent({ type: 'execution.succeeded', workspaceId, data: { executionId } })
  */
 export function prepareEvent(input: EventToPublish): { event: ToolplaneEvent; json: string } {
+  const event = envelope(input)
+  return { event, json: JSON.stringify(event) }
+}
+
+function envelope(input: EventToPublish): ToolplaneEvent {
   if (input.type === '') throw new TypeError('An event needs a type')
   if (input.workspaceId === '') throw new TypeError('An event needs a workspace id')
-  const event: ToolplaneEvent = {
+  return {
     id: input.id ?? uuidv7(),
     type: input.type,
     workspaceId: input.workspaceId,
     at: input.at ?? Date.now(),
     data: input.data,
   }
-  return { event, json: JSON.stringify(event) }
+}
+
+/**
+ * {@link prepareEvent} for a bus whose subscribers are all in this process: `delivered` is the copy
+ * they get, its `data` decoded from JSON only when a subscriber reads it. The data is encoded at once,
+ * so data JSON cannot carry fails here as it would in a cluster; but most events reach only
+ * subscribers that look at the type (the webhook dispatcher, for a workspace with no webhook), and
+ * decoding every one of them cost as much as encoding.
+ *
+ * @example
+ * const { event, delivered } = prepareLocalEvent({ type: 'execution.succeeded', workspaceId, data })
+ */
+export function prepareLocalEvent(input: EventToPublish): {
+  event: ToolplaneEvent
+  delivered: ToolplaneEvent
+} {
+  const event = envelope(input)
+  const json = JSON.stringify(input.data) as string | undefined
+  let decoded: { value: unknown } | undefined
+  const delivered: ToolplaneEvent = {
+    id: event.id,
+    type: event.type,
+    workspaceId: event.workspaceId,
+    at: event.at,
+    get data(): unknown {
+      decoded ??= { value: json === undefined ? undefined : (JSON.parse(json) as unknown) }
+      return decoded.value
+    },
+  }
+  return { event, delivered }
 }
 
 /**
