@@ -47,6 +47,12 @@ export async function startServer(
         'the SQLite checkpoint thread failed; requests checkpoint the WAL again',
       )
     },
+    onWriteThreadError: (message) => {
+      logger.warn(
+        { error: message },
+        'the SQLite write thread failed; requests write on their own thread again',
+      )
+    },
   })
   try {
     const applied = await migrateUp(database.db)

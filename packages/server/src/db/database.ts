@@ -1,12 +1,28 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely'
-import type { DialectAdapter, MigrationLockOptions, SqliteDatabase } from 'kysely'
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+} from 'kysely'
+import type {
+  DatabaseConnection,
+  DialectAdapter,
+  Driver,
+  MigrationLockOptions,
+  SqliteDatabase,
+  SqliteDialectConfig,
+} from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
 import { startCheckpointer } from './checkpointer.js'
 import type { Schema } from './schema.js'
+import { registerSqliteWriter, startWriteThread, stopSqliteWriter } from './write-thread.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -96,7 +112,30 @@ function enableWal(sqlite: SQLite.Database): void {
   }
 }
 
+/**
+ * Transactions on the main connection begin IMMEDIATE, taking the write lock at once (waiting for it
+ * through busy_timeout). The write thread is a second writer in the process: a deferred transaction that
+ * read before writing would, had the thread committed in between, fail with SQLITE_BUSY_SNAPSHOT, which
+ * SQLite does not wait out.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
 class ToolplaneSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+
+  constructor(config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
+
   override createAdapter(): DialectAdapter {
     return new MigrationLockingSqliteAdapter()
   }
@@ -117,7 +156,8 @@ numericTypes.setTypeParser(pg.types.builtins.INT8, Number)
 numericTypes.setTypeParser(pg.types.builtins.NUMERIC, Number)
 
 /**
- * Opens the configured database. SQLite runs in WAL mode with foreign keys on; PostgreSQL gets a
+ * Opens the configured database. SQLite runs in WAL mode with foreign keys on; a file gets a thread
+ * that checkpoints and one that runs the hot path's writes (`write-thread.ts`). PostgreSQL gets a
  * connection pool whose 64-bit integers come back as numbers (our times are epoch milliseconds).
  *
  * @example
@@ -129,6 +169,10 @@ export function openDatabase(
     onIdleClientError?: (error: Error) => void
     /** The SQLite checkpoint thread failed; the request thread checkpoints again by itself. */
     onCheckpointError?: (message: string) => void
+    /** The SQLite write thread failed; its writes run on the request thread again. */
+    onWriteThreadError?: (message: string) => void
+    /** False: no SQLite write thread, the hot path's writes run on the main connection. Default true. */
+    writeThread?: boolean
   } = {},
 ): Database {
   if (config.kind === 'sqlite') {
@@ -142,8 +186,12 @@ export function openDatabase(
     const db = new Kysely<Schema>({
       dialect: new ToolplaneSqliteDialect({ database: cachedStatements(sqlite) }),
     })
-    const checkpointer =
-      config.path === ':memory:' ? null : startCheckpointer(sqlite, config.path, options.onCheckpointError)
+    const file = config.path === ':memory:' ? null : config.path
+    const checkpointer = file === null ? null : startCheckpointer(sqlite, file, options.onCheckpointError)
+    // A second connection cannot open a :memory: database: its writes stay on this one.
+    if (file !== null && options.writeThread !== false) {
+      registerSqliteWriter(db, startWriteThread(file, { db, onError: options.onWriteThreadError }))
+    }
     return {
       db,
       dialect: 'sqlite',
@@ -151,6 +199,8 @@ export function openDatabase(
         await sql`select 1`.execute(db)
       },
       async close() {
+        // Whatever the writer was given commits before the connections close.
+        await stopSqliteWriter(db)
         await checkpointer?.stop()
         await db.destroy()
       },

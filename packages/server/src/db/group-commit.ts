@@ -14,7 +14,8 @@ interface Pending {
 export const maxGroupSize = 200
 
 /**
- * Group commit (used on SQLite): writes submitted in the same turn of the event loop are committed in one
+ * Group commit (used on SQLite, by the in-thread writer of `write-thread.ts`: for `:memory:` databases and
+ * when the write thread has failed): writes submitted in the same turn of the event loop are committed in one
  * transaction, and each caller's promise settles once that transaction has committed. On SQLite a
  * commit (and FTS5's per-transaction segment) costs more than the rows it carries, so under load
  * this divides the cost of recording executions several times; alone, a write waits for nothing
@@ -92,22 +93,3 @@ export function createGroupCommit(db: Kysely<Schema>) {
 }
 
 export type GroupCommit = ReturnType<typeof createGroupCommit>
-
-const shared = new WeakMap<Kysely<Schema>, GroupCommit>()
-
-/**
- * The one group commit of a database, shared by every store that writes on the hot path (an
- * execution's quota admission and its record): writes of different stores made in the same turn
- * then share a transaction too, instead of each store committing its own.
- *
- * @example
- * const writes = sharedGroupCommit(db)
- */
-export function sharedGroupCommit(db: Kysely<Schema>): GroupCommit {
-  let group = shared.get(db)
-  if (group === undefined) {
-    group = createGroupCommit(db)
-    shared.set(db, group)
-  }
-  return group
-}

@@ -1,10 +1,11 @@
 import { CompiledQuery, sql } from 'kysely'
 import type { Kysely, Selectable } from 'kysely'
 import type { Dialect } from '../db/database.js'
-import { sharedGroupCommit } from '../db/group-commit.js'
 import type { PageRequest } from '../db/pagination.js'
 import { deleteChosen } from '../db/retention.js'
 import type { BatchTable, ExecutionTable, IdempotencyKeyTable, Schema } from '../db/schema.js'
+import { sqliteWriter } from '../db/write-thread.js'
+import type { WriteStep, WriteValue } from '../db/write-thread.js'
 
 export type ExecutionRow = Selectable<ExecutionTable>
 export type BatchRow = Selectable<BatchTable>
@@ -49,23 +50,25 @@ const ftsMergeEvery = 20
 /** …by this many pages at least, four per write, and at most (a bound on the time one merge takes). */
 const ftsMergeMinPages = 64
 const ftsMergeMaxPages = 512
+const ftsMergeText = `insert into executions_fts(executions_fts, rank) values ('merge', ?)`
+
+/**
+ * A row's values as a write step's parameters. They are what the rows hold: strings, numbers and nulls
+ * (flags such as `cancel_requested` are numbers already).
+ */
+function writeValues(values: readonly unknown[]): WriteValue[] {
+  return values as WriteValue[]
+}
 
 /**
  * Execution, batch and idempotency-key rows. Every read and write names the workspace, except the
  * background sweeps (retention, stale runs), which work across workspaces by design.
  */
 export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
-  // Recording an execution is on every run's path. On SQLite a commit costs more than the row, and
-  // runs on this thread: writes are committed in groups. PostgreSQL commits on its own processes,
-  // many at once over the pool: each write goes alone.
-  const grouped = sharedGroupCommit(db)
-  const writes =
-    dialect === 'sqlite'
-      ? grouped
-      : {
-          run: <T>(write: (trx: Kysely<Schema>) => Promise<T>) => write(db),
-          drain: () => Promise.resolve(),
-        }
+  // Recording an execution is on every run's path. On SQLite a commit costs more than the row: the
+  // record and its state changes go to the database's writer (a thread of its own), which commits them
+  // in groups. PostgreSQL commits on its own processes, many at once over the pool: each write goes alone.
+  const writer = dialect === 'sqlite' ? sqliteWriter(db) : null
   // The insert of every run, its SQL made once per set of columns (rows are built by our code, so
   // there are one or two): building it with the query builder each time costs more than running it.
   const insertTexts = new Map<string, string>()
@@ -90,22 +93,32 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
   // SQLite: FTS5's own merging is off (migration 0010), since now and then it held the writer for
   // tens of milliseconds at once. Instead every few indexed writes merge a bounded number of pages,
   // in proportion to what was written, inside the same transaction.
+  // The count stays on this thread; the merge runs as one more step of the write that reached it.
   let indexedSinceMerge = 0
-  async function mergeIndex(trx: Kysely<Schema>, written: number): Promise<void> {
-    if (dialect !== 'sqlite') return
+  /** Counts `written` indexed rows; the pages to merge now, or null when it is not yet time. */
+  function mergePages(written: number): number | null {
+    if (dialect !== 'sqlite') return null
     indexedSinceMerge += written
-    if (indexedSinceMerge < ftsMergeEvery) return
+    if (indexedSinceMerge < ftsMergeEvery) return null
     const pages = Math.min(ftsMergeMaxPages, Math.max(ftsMergeMinPages, indexedSinceMerge * 4))
     indexedSinceMerge = 0
-    await sql`insert into executions_fts(executions_fts, rank) values ('merge', ${pages})`.execute(trx)
+    return pages
+  }
+  /** `steps`, followed by the index's merge when `written` more rows make it due. */
+  function withMerge(steps: WriteStep[], written: number): { steps: WriteStep[] } {
+    const pages = mergePages(written)
+    if (pages !== null) steps.push({ sql: ftsMergeText, parameters: [pages] })
+    return { steps }
   }
 
   return {
     async insert(row: ExecutionRow): Promise<void> {
-      await writes.run(async (trx) => {
-        await trx.executeQuery(insertQuery(row))
-        await mergeIndex(trx, 1)
-      })
+      const query = insertQuery(row)
+      if (writer === null) {
+        await db.executeQuery(query)
+        return
+      }
+      await writer.run(withMerge([{ sql: query.sql, parameters: writeValues(query.parameters) }], 1))
     },
 
     /** Inserts many rows in one transaction (a batch's items). */
@@ -117,7 +130,8 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
             .values(rows.slice(i, i + 200))
             .execute()
         }
-        await mergeIndex(trx, rows.length)
+        const pages = mergePages(rows.length)
+        if (pages !== null) await trx.executeQuery(CompiledQuery.raw(ftsMergeText, [pages]))
       })
     },
 
@@ -144,21 +158,31 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
      * worker claims a run and how a cancellation and a finishing run never overwrite each other.
      */
     async transition(id: string, from: readonly string[], changes: ExecutionChanges): Promise<boolean> {
-      const result = await writes.run(async (trx) => {
-        const updated = await trx
+      if (writer === null) {
+        const result = await db
           .updateTable('executions')
           .set(changes)
           .where('id', '=', id)
           .where('status', 'in', from)
           .executeTakeFirst()
-        if (changes.search_text !== undefined) await mergeIndex(trx, 1)
-        return updated
-      })
-      return result.numUpdatedRows > 0n
+        return result.numUpdatedRows > 0n
+      }
+      // A column left undefined is left out, as the query builder would. The names are our own columns.
+      const values = changes as Record<string, unknown>
+      const columns = Object.keys(changes).filter((column) => values[column] !== undefined)
+      const text = `update "executions" set ${columns.map((column) => `"${column}" = ?`).join(', ')}
+        where "id" = ? and "status" in (${from.map(() => '?').join(', ')})`
+      const step = {
+        sql: text,
+        parameters: writeValues([...columns.map((column) => values[column]), id, ...from]),
+      }
+      const program = changes.search_text === undefined ? { steps: [step] } : withMerge([step], 1)
+      const [updated] = await writer.run(program)
+      return (updated?.changes ?? 0) > 0
     },
 
-    /** Resolves once every write submitted so far has committed. */
-    drain: () => writes.drain(),
+    /** Resolves once every write submitted so far has committed (SQLite's writer). */
+    drain: () => writer?.drain() ?? Promise.resolve(),
 
     /**
      * Newest first, filtered. With `q`: the newest rows that pass the filters (a window of

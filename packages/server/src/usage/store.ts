@@ -1,8 +1,9 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { Dialect } from '../db/database.js'
-import { sharedGroupCommit } from '../db/group-commit.js'
 import type { Schema } from '../db/schema.js'
+import { sqliteWriter } from '../db/write-thread.js'
+import type { WriteProgram } from '../db/write-thread.js'
 
 /** The `tool` of the row that counts the workspace's total; the quota is tested against it. */
 export const totalRow = ''
@@ -43,12 +44,53 @@ function admitTotal(workspaceId: string, period: string, count: number) {
     returning executions, ${quota} as quota`
 }
 
-/** Adds `count` to a tool's row, creating it. Unconditional: the total row decided. */
-function addToTool(workspaceId: string, period: string, tool: string, count: number) {
-  return sql`insert into usage_counters (workspace_id, period, tool, executions)
-    values (${workspaceId}, ${period}, ${tool}, cast(${count} as bigint))
-    on conflict (workspace_id, period, tool) do update
-    set executions = usage_counters.executions + excluded.executions`
+// SQLite's admission as a write program (run by the write thread, see ../db/write-thread.ts): the
+// statements of admitTotal, the tool's upsert (unconditional: the total decided) and currentTotal, as
+// SQLite text with `?` parameters.
+const sqliteQuota = '(select monthly_execution_quota from workspaces where id = ?)'
+const sqliteAdmitTotal = `insert into usage_counters (workspace_id, period, tool, executions)
+  select id, cast(? as text), cast(? as text), cast(? as bigint) from workspaces
+  where id = ? and (monthly_execution_quota is null or cast(? as bigint) <= monthly_execution_quota)
+  on conflict (workspace_id, period, tool) do update
+  set executions = usage_counters.executions + excluded.executions
+  where ${sqliteQuota} is null or usage_counters.executions + excluded.executions <= ${sqliteQuota}
+  returning executions, ${sqliteQuota} as quota`
+const sqliteAddToTool = `insert into usage_counters (workspace_id, period, tool, executions)
+  values (?, ?, ?, cast(? as bigint))
+  on conflict (workspace_id, period, tool) do update
+  set executions = usage_counters.executions + excluded.executions`
+const sqliteCurrentTotal = `select workspaces.monthly_execution_quota as quota, usage_counters.executions as used
+  from workspaces left join usage_counters on usage_counters.workspace_id = workspaces.id
+  and usage_counters.period = ? and usage_counters.tool = ?
+  where workspaces.id = ?`
+const sqliteRelease = `update usage_counters
+  set executions = case when executions > ? then executions - ? else 0 end
+  where workspace_id = ? and period = ? and tool in (?, ?)`
+
+/**
+ * The admission: step 0 the total's upsert (rows when admitted); step 1 the tool's, only then; step 2,
+ * only when refused (or no such workspace), the total and quota that refused it, read in the same
+ * transaction.
+ */
+function admissionProgram(workspaceId: string, period: string, tool: string, count: number): WriteProgram {
+  return {
+    steps: [
+      {
+        sql: sqliteAdmitTotal,
+        parameters: [period, totalRow, count, workspaceId, count, workspaceId, workspaceId, workspaceId],
+      },
+      {
+        sql: sqliteAddToTool,
+        parameters: [workspaceId, period, tool, count],
+        when: { step: 0, returned: true },
+      },
+      {
+        sql: sqliteCurrentTotal,
+        parameters: [period, totalRow, workspaceId],
+        when: { step: 0, returned: false },
+      },
+    ],
+  }
 }
 
 /**
@@ -60,10 +102,10 @@ function addToTool(workspaceId: string, period: string, tool: string, count: num
  * const result = await store.admit(workspaceId, '2026-01', 'github', 1)
  */
 export function usageStore(db: Kysely<Schema>, dialect: Dialect) {
-  // Admission is on every execution's path. On SQLite the commit is the cost and runs on this thread,
-  // so concurrent admissions share one transaction (each still sees the ones before it: one writer);
-  // PostgreSQL commits many at once over the pool, so each goes alone, as one statement.
-  const grouped = dialect === 'sqlite' ? sharedGroupCommit(db) : null
+  // Admission is on every execution's path. On SQLite it goes to the database's writer (a thread of its
+  // own), where concurrent admissions share one transaction (each still sees the ones before it: one
+  // writer); PostgreSQL commits many at once over the pool, so each goes alone, as one statement.
+  const writer = dialect === 'sqlite' ? sqliteWriter(db) : null
 
   async function currentTotal(
     executor: Kysely<Schema>,
@@ -95,18 +137,16 @@ export function usageStore(db: Kysely<Schema>, dialect: Dialect) {
       tool: string,
       count: number,
     ): Promise<AdmissionRow | undefined> {
-      if (grouped !== null) {
-        return grouped.run(async (trx) => {
-          const { rows } = await admitTotal(workspaceId, period, count).execute(trx)
-          const admitted = rows[0] as { executions: number; quota: number | null } | undefined
-          if (admitted === undefined) {
-            // Refused, or no such workspace: read what refused it.
-            const found = await currentTotal(trx, workspaceId, period)
-            return found === undefined ? undefined : { admitted: false, ...found }
-          }
-          await addToTool(workspaceId, period, tool, count).execute(trx)
+      if (writer !== null) {
+        const [total, , current] = await writer.run(admissionProgram(workspaceId, period, tool, count))
+        const admitted = total?.rows[0] as { executions: number; quota: number | null } | undefined
+        if (admitted !== undefined)
           return { admitted: true, used: admitted.executions, quota: admitted.quota }
-        })
+        // Refused, or no such workspace.
+        const found = current?.rows[0] as { used: number | null; quota: number | null } | undefined
+        return found === undefined
+          ? undefined
+          : { admitted: false, used: found.used ?? 0, quota: found.quota }
       }
       // One statement: the total's upsert, the tool's upsert only when the total was admitted, and
       // the quota the total was tested against.
@@ -133,17 +173,21 @@ export function usageStore(db: Kysely<Schema>, dialect: Dialect) {
 
     /** Takes `count` back from the total and the tool's row of `period`, never below zero. */
     async release(workspaceId: string, period: string, tool: string, count: number): Promise<void> {
-      const write = (executor: Kysely<Schema>) =>
-        executor
-          .updateTable('usage_counters')
-          .set({
-            executions: sql<number>`case when executions > ${count} then executions - ${count} else 0 end`,
-          })
-          .where('workspace_id', '=', workspaceId)
-          .where('period', '=', period)
-          .where('tool', 'in', [totalRow, tool])
-          .execute()
-      await (grouped === null ? write(db) : grouped.run(write))
+      if (writer !== null) {
+        await writer.run({
+          steps: [{ sql: sqliteRelease, parameters: [count, count, workspaceId, period, totalRow, tool] }],
+        })
+        return
+      }
+      await db
+        .updateTable('usage_counters')
+        .set({
+          executions: sql<number>`case when executions > ${count} then executions - ${count} else 0 end`,
+        })
+        .where('workspace_id', '=', workspaceId)
+        .where('period', '=', period)
+        .where('tool', 'in', [totalRow, tool])
+        .execute()
     },
 
     /** The quota and a period's counters; undefined when the workspace does not exist. */
@@ -175,8 +219,8 @@ export function usageStore(db: Kysely<Schema>, dialect: Dialect) {
       return { quota: first.quota, total, tools }
     },
 
-    /** Resolves once every write submitted so far has committed (SQLite's grouped writes). */
-    drain: () => grouped?.drain() ?? Promise.resolve(),
+    /** Resolves once every write submitted so far has committed (SQLite's writer). */
+    drain: () => writer?.drain() ?? Promise.resolve(),
   }
 }
 

@@ -1,0 +1,214 @@
+// The SQLite write thread (SQLite only: PostgreSQL has no such thread). Programs run on a worker thread
+// with its own connection, grouped into transactions; what they wrote is visible to the main connection
+// once `run` resolves; a bad program fails alone; if the thread dies, the main connection takes over.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { sql } from 'kysely'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { isUniqueViolation, openDatabase } from './database.js'
+import type { Database } from './database.js'
+import { sqliteWriter, startWriteThread } from './write-thread.js'
+import type { ProgramResult, WriteProgram, WriteThread } from './write-thread.js'
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolplane-write-thread-'))
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+let files = 0
+// Run after each test, last first: a write thread stops before the database under it closes.
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** A new database file with a table `t`, its main connection (no thread of its own) and a write thread on it. */
+async function setUp(): Promise<{ database: Database; writer: WriteThread; errors: string[] }> {
+  const file = path.join(dir, `${String(++files)}.db`)
+  const database = openDatabase({ kind: 'sqlite', path: file }, { writeThread: false })
+  cleanups.push(() => database.close())
+  await sql`create table t (id integer primary key, v text not null unique)`.execute(database.db)
+  const errors: string[] = []
+  const writer = startWriteThread(file, {
+    db: database.db,
+    onError: (message) => {
+      errors.push(message)
+    },
+  })
+  cleanups.push(() => writer.stop())
+  return { database, writer, errors }
+}
+
+const insert = (v: string): WriteProgram => ({
+  steps: [{ sql: 'insert into t (v) values (?) returning id, v', parameters: [v] }],
+})
+
+async function values(database: Database): Promise<string[]> {
+  const { rows } = await sql<{ v: string }>`select v from t order by id`.execute(database.db)
+  return rows.map((row) => row.v)
+}
+
+describe('the SQLite write thread', () => {
+  it('has committed a program when run resolves: the main connection sees its rows', async () => {
+    const { database, writer } = await setUp()
+    const [inserted] = await writer.run(insert('a'))
+    expect(inserted).toEqual({ rows: [{ id: 1, v: 'a' }], changes: 1 })
+    expect(await values(database)).toEqual(['a'])
+    const [updated] = await writer.run({
+      steps: [{ sql: 'update t set v = ? where v = ?', parameters: ['b', 'a'] }],
+    })
+    expect(updated).toEqual({ rows: [], changes: 1 })
+    expect(await values(database)).toEqual(['b'])
+    expect(writer.thread).not.toBeNull()
+  })
+
+  it('runs a step only when the step it names returned rows, or none, as asked', async () => {
+    const { database, writer } = await setUp()
+    await writer.run(insert('present'))
+    const program = (v: string): WriteProgram => ({
+      steps: [
+        { sql: 'select id from t where v = ?', parameters: [v] },
+        {
+          sql: 'update t set v = ? where v = ?',
+          parameters: [`${v}-seen`, v],
+          when: { step: 0, returned: true },
+        },
+        { sql: 'insert into t (v) values (?)', parameters: [`${v}-new`], when: { step: 0, returned: false } },
+        // Skipped along with the step it names, else it runs when that step returned nothing.
+        {
+          sql: 'insert into t (v) values (?)',
+          parameters: [`${v}-after`],
+          when: { step: 2, returned: false },
+        },
+      ],
+    })
+    const found = await writer.run(program('present'))
+    expect(found.map((step) => step?.changes ?? null)).toEqual([1, 1, null, null])
+    const missing = await writer.run(program('absent'))
+    expect(missing.map((step) => step?.changes ?? null)).toEqual([0, null, 1, 1])
+    expect(await values(database)).toEqual(['present-seen', 'absent-new', 'absent-after'])
+  })
+
+  it('settles programs in the order they were submitted, however they were grouped', async () => {
+    const { database, writer } = await setUp()
+    const settled: number[] = []
+    const runs = Array.from({ length: 600 }, (_, i) =>
+      writer.run(insert(`v${String(i)}`)).then((result: ProgramResult) => {
+        settled.push(i)
+        return result[0]?.rows[0]?.['id']
+      }),
+    )
+    const ids = await Promise.all(runs)
+    expect(settled).toEqual(runs.map((_, i) => i))
+    // Committed in that order too.
+    expect(ids).toEqual(runs.map((_, i) => i + 1))
+    expect(await values(database)).toHaveLength(600)
+  })
+
+  it('fails a program that breaks a unique constraint alone: the rest of its group commits', async () => {
+    const { database, writer } = await setUp()
+    // The first goes at once; the next three wait for it and then go together, in one group.
+    const first = writer.run(insert('first'))
+    const a = writer.run(insert('a'))
+    const duplicate = writer.run(insert('a'))
+    const b = writer.run(insert('b'))
+    await expect(first).resolves.toBeDefined()
+    await expect(a).resolves.toBeDefined()
+    const error: unknown = await duplicate.then(
+      () => null,
+      (rejected: unknown) => rejected,
+    )
+    expect(isUniqueViolation(error)).toBe(true)
+    expect(String(error)).toMatch(/UNIQUE constraint failed: t\.v/)
+    await expect(b).resolves.toBeDefined()
+    expect(await values(database)).toEqual(['first', 'a', 'b'])
+  })
+
+  it('drains and stops only once everything submitted has committed; later programs are refused', async () => {
+    const { database, writer } = await setUp()
+    let settled = 0
+    const count = () => {
+      settled++
+    }
+    for (let i = 0; i < 300; i++) void writer.run(insert(`d${String(i)}`)).then(count)
+    await writer.drain()
+    expect(settled).toBe(300)
+    expect(await values(database)).toHaveLength(300)
+
+    for (let i = 0; i < 300; i++) void writer.run(insert(`s${String(i)}`)).then(count)
+    await writer.stop()
+    expect(settled).toBe(600)
+    expect(await values(database)).toHaveLength(600)
+    await expect(writer.run(insert('late'))).rejects.toThrow(/stopped/)
+  })
+
+  it('hands pending and later programs to the main connection when the thread dies, and says so', async () => {
+    const { database, writer, errors } = await setUp()
+    await writer.run(insert('before'))
+    // Idempotent programs: the group in flight when the thread died may have committed, and runs again.
+    const upsert = (v: string): WriteProgram => ({
+      steps: [{ sql: 'insert into t (v) values (?) on conflict (v) do nothing', parameters: [v] }],
+    })
+    const pending = Array.from({ length: 200 }, (_, i) => writer.run(upsert(`p${String(i)}`)))
+    await writer.thread?.terminate()
+    await Promise.all(pending)
+    expect(writer.thread).toBeNull()
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/exited/)
+
+    await writer.run(upsert('after'))
+    const duplicate = await writer.run(insert('after')).then(
+      () => null,
+      (error: unknown) => error,
+    )
+    expect(isUniqueViolation(duplicate)).toBe(true)
+    const written = await values(database)
+    expect(written).toHaveLength(202)
+    expect(new Set(written)).toEqual(new Set(['before', 'after', ...pending.map((_, i) => `p${String(i)}`)]))
+  })
+
+  it('takes over at once when the thread cannot open the database', async () => {
+    const { database } = await setUp()
+    const errors: string[] = []
+    const writer = startWriteThread(path.join(dir, 'missing', 'nowhere.db'), {
+      db: database.db,
+      onError: (message) => {
+        errors.push(message)
+      },
+    })
+    cleanups.push(() => writer.stop())
+    await writer.run(insert('x'))
+    expect(await values(database)).toEqual(['x'])
+    expect(errors.join(' ')).toMatch(/directory|open/i)
+  })
+})
+
+describe('the writer of an open database', () => {
+  it('is a write thread for a file, stopped when the database closes', async () => {
+    const database = openDatabase({ kind: 'sqlite', path: path.join(dir, 'opened.db') })
+    await sql`create table t (id integer primary key, v text not null unique)`.execute(database.db)
+    const writer = sqliteWriter(database.db)
+    expect('thread' in writer && writer.thread !== null).toBe(true)
+    await writer.run(insert('a'))
+    expect(await values(database)).toEqual(['a'])
+    await database.close()
+    await expect(writer.run(insert('b'))).rejects.toThrow(/stopped/)
+  })
+
+  it('runs on the main connection for :memory:, which no other connection can open', async () => {
+    const database = openDatabase({ kind: 'sqlite', path: ':memory:' })
+    cleanups.push(() => database.close())
+    await sql`create table t (id integer primary key, v text not null unique)`.execute(database.db)
+    const writer = sqliteWriter(database.db)
+    expect('thread' in writer).toBe(false)
+    const [inserted] = await writer.run(insert('a'))
+    expect(inserted?.rows).toEqual([{ id: 1, v: 'a' }])
+    const failed = await writer.run(insert('a')).then(
+      () => null,
+      (error: unknown) => error,
+    )
+    expect(isUniqueViolation(failed)).toBe(true)
+    expect(await values(database)).toEqual(['a'])
+  })
+})

@@ -1,0 +1,415 @@
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import SQLite from 'better-sqlite3'
+import { CompiledQuery } from 'kysely'
+import type { Kysely } from 'kysely'
+import { createGroupCommit, maxGroupSize } from './group-commit.js'
+import type { Schema } from './schema.js'
+
+/** A value SQLite binds, and that crosses to another thread unchanged. */
+export type WriteValue = string | number | bigint | null | Uint8Array
+
+/** One statement of a {@link WriteProgram}. */
+export interface WriteStep {
+  /** SQLite SQL with `?` placeholders. */
+  readonly sql: string
+  readonly parameters: readonly WriteValue[]
+  /**
+   * Run only when step `step` of this program returned rows (`returned: true`) or none (`false`).
+   * A step whose `step` was itself skipped is skipped too.
+   */
+  readonly when?: { readonly step: number; readonly returned: boolean }
+}
+
+/**
+ * Statements that run together, in order, in one transaction (possibly shared with other programs).
+ * Plain data, so it can be posted to the write thread: what would be an `if` between two queries is
+ * a step's `when`.
+ */
+export interface WriteProgram {
+  readonly steps: readonly WriteStep[]
+}
+
+/** What one step did: the rows it returned (`[]` for none) and the rows it changed. */
+export interface StepResult {
+  rows: Record<string, unknown>[]
+  /** Rows changed; for a statement that returns rows (RETURNING, or a select), how many it returned. */
+  changes: number
+}
+
+/** Per step: its rows (RETURNING / select; [] for none) and changes; null when skipped by `when`. */
+export type ProgramResult = readonly (StepResult | null)[]
+
+/**
+ * Runs write programs against a SQLite database, grouping them into transactions. Programs settle in
+ * the order they were submitted; a program that fails rejects alone (the others of its group commit).
+ */
+export interface SqliteWriter {
+  run(program: WriteProgram): Promise<ProgramResult>
+  /** Resolves once every program submitted so far has settled. */
+  drain(): Promise<void>
+  /** Drains, then stops the thread (if any). Later `run` calls reject. */
+  stop(): Promise<void>
+}
+
+/** The write thread: a {@link SqliteWriter}, and its worker while it runs. */
+export interface WriteThread extends SqliteWriter {
+  /** The worker, or null once the writer has fallen back to the main connection. Tests end it to see that. */
+  readonly thread: Worker | null
+}
+
+/** Whether a step runs, given the results of the steps before it. */
+function shouldRun(step: WriteStep, results: readonly (StepResult | null)[]): boolean {
+  if (step.when === undefined) return true
+  const earlier = results[step.when.step]
+  if (earlier === undefined || earlier === null) return false
+  return earlier.rows.length > 0 === step.when.returned
+}
+
+/** Runs a program's steps on the main connection (inside the caller's transaction). */
+async function runSteps(executor: Kysely<Schema>, program: WriteProgram): Promise<ProgramResult> {
+  const results: (StepResult | null)[] = []
+  for (const step of program.steps) {
+    if (!shouldRun(step, results)) {
+      results.push(null)
+      continue
+    }
+    const result = await executor.executeQuery<Record<string, unknown>>(
+      CompiledQuery.raw(step.sql, [...step.parameters]),
+    )
+    // Kysely's SQLite driver gives rows for a statement that returns them, a change count otherwise.
+    const rows = [...result.rows]
+    results.push({
+      rows,
+      changes: result.numAffectedRows === undefined ? rows.length : Number(result.numAffectedRows),
+    })
+  }
+  return results
+}
+
+function stoppedError(): Error {
+  return new Error('the SQLite writer is stopped')
+}
+
+/**
+ * A writer that runs programs on the main connection: programs submitted in the same turn of the event
+ * loop share one transaction (the group commit), and one that fails is retried alone. For `:memory:`
+ * databases, which another connection cannot open, and as the write thread's fallback.
+ *
+ * @example
+ * const writer = inThreadWriter(db)
+ * await writer.run({ steps: [{ sql: 'delete from sessions where expires_at < ?', parameters: [now] }] })
+ */
+export function inThreadWriter(db: Kysely<Schema>): SqliteWriter {
+  const group = createGroupCommit(db)
+  let stopped = false
+  return {
+    run(program) {
+      if (stopped) return Promise.reject(stoppedError())
+      return group.run((trx) => runSteps(trx, program))
+    },
+    drain: () => group.drain(),
+    async stop() {
+      stopped = true
+      await group.drain()
+    },
+  }
+}
+
+// The write thread, plain CommonJS so that it runs the same from the TypeScript sources (under Vitest)
+// and from dist. Each message is a group of programs, run in one transaction; if that fails, each
+// program runs alone in its own, so only the bad one fails. SQLITE_BUSY is nobody's fault: the group
+// fails whole rather than waiting out busy_timeout once more per program.
+const source = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.module)
+const db = new Database(workerData.path)
+db.pragma('busy_timeout = 5000')
+db.pragma('synchronous = NORMAL')
+db.pragma('foreign_keys = ON')
+// The checkpoint thread checkpoints; a commit here never stops to do it.
+db.pragma('wal_autocheckpoint = 0')
+const begin = db.prepare('BEGIN IMMEDIATE')
+const commit = db.prepare('COMMIT')
+const rollback = db.prepare('ROLLBACK')
+
+// Prepared statements by SQL text, the least recently used dropped first.
+const statements = new Map()
+function prepare(sql) {
+  let statement = statements.get(sql)
+  if (statement === undefined) {
+    statement = db.prepare(sql)
+    if (statements.size >= workerData.cacheSize) statements.delete(statements.keys().next().value)
+  } else {
+    statements.delete(sql)
+  }
+  statements.set(sql, statement)
+  return statement
+}
+
+function runSteps(program) {
+  const results = []
+  for (const step of program.steps) {
+    if (step.when !== undefined) {
+      const earlier = results[step.when.step]
+      if (earlier === undefined || earlier === null || (earlier.rows.length > 0) !== step.when.returned) {
+        results.push(null)
+        continue
+      }
+    }
+    const statement = prepare(step.sql)
+    if (statement.reader) {
+      const rows = statement.all(step.parameters)
+      results.push({ rows, changes: rows.length })
+    } else {
+      results.push({ rows: [], changes: statement.run(step.parameters).changes })
+    }
+  }
+  return results
+}
+
+function inTransaction(programs) {
+  begin.run()
+  try {
+    const results = programs.map(runSteps)
+    commit.run()
+    return results
+  } catch (error) {
+    // Some errors (a full disk, an I/O error) have rolled the transaction back already.
+    if (db.inTransaction) rollback.run()
+    throw error
+  }
+}
+
+function failure(error) {
+  const message = String((error && error.message) || error)
+  const code = error && typeof error.code === 'string' ? error.code : undefined
+  return { ok: false, error: { message, code } }
+}
+
+parentPort.on('message', (message) => {
+  if (message === 'stop') {
+    db.close()
+    parentPort.close()
+    return
+  }
+  const { id, programs } = message
+  let results
+  try {
+    results = inTransaction(programs).map((result) => ({ ok: true, result }))
+  } catch (error) {
+    const busy = error && typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY')
+    if (programs.length === 1 || busy) {
+      results = programs.map(() => failure(error))
+    } else {
+      results = programs.map((program) => {
+        try {
+          return { ok: true, result: inTransaction([program])[0] }
+        } catch (alone) {
+          return failure(alone)
+        }
+      })
+    }
+  }
+  parentPort.postMessage({ id, results })
+})
+`
+
+/** Prepared statements the write thread keeps (it runs a handful of distinct statements). */
+const threadStatementCacheSize = 200
+
+type Outcome =
+  | { readonly ok: true; readonly result: ProgramResult }
+  | { readonly ok: false; readonly error: { readonly message: string; readonly code?: string } }
+
+interface Reply {
+  readonly id: number
+  readonly results: readonly Outcome[]
+}
+
+interface Submitted {
+  readonly program: WriteProgram
+  readonly resolve: (result: ProgramResult) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** The error the main connection would have thrown, so `isUniqueViolation` and friends still work. */
+function rebuiltError(error: { readonly message: string; readonly code?: string }): Error {
+  return error.code === undefined
+    ? new Error(error.message)
+    : new SQLite.SqliteError(error.message, error.code)
+}
+
+const noop = () => undefined
+
+/**
+ * Moves SQLite writes off the request thread: a worker thread with its own connection to `file` runs
+ * the programs, grouped into transactions. One message is in flight at a time; programs submitted
+ * meanwhile go together as the next (at most {@link maxGroupSize}), so a lone write waits for nothing
+ * and under load the groups grow by themselves. Should the thread fail, `onError` hears why and every
+ * program pending or submitted later runs on `db`'s own connection instead (see {@link inThreadWriter}).
+ *
+ * @example
+ * const writer = startWriteThread('/data/toolplane.db', { db, onError: (message) => log.warn(message) })
+ * const [inserted] = await writer.run({ steps: [{ sql: 'insert into t (v) values (?) returning v', parameters: ['x'] }] })
+ * await writer.stop()
+ */
+export function startWriteThread(
+  file: string,
+  options: { readonly db: Kysely<Schema>; readonly onError?: (message: string) => void },
+): WriteThread {
+  const require = createRequire(import.meta.url)
+  const worker = new Worker(source, {
+    eval: true,
+    workerData: {
+      module: require.resolve('better-sqlite3'),
+      path: file,
+      cacheSize: threadStatementCacheSize,
+    },
+  })
+  // Referenced only while a message is in flight: an idle writer keeps no process alive, a busy one does
+  // (a script's last write still lands).
+  worker.unref()
+
+  let queue: Submitted[] = []
+  let inFlight: { readonly id: number; readonly programs: readonly Submitted[] } | null = null
+  let nextId = 1
+  let fallback: SqliteWriter | null = null
+  let stopped = false
+  let stopping = false
+  let last: Promise<void> = Promise.resolve()
+
+  // Sending waits for the end of the event loop's turn, so the writes of one turn go together: waking
+  // the thread costs more than the message.
+  let scheduled = false
+  function schedule(): void {
+    if (scheduled || inFlight !== null || queue.length === 0) return
+    scheduled = true
+    setImmediate(() => {
+      scheduled = false
+      if (inFlight === null && queue.length > 0 && fallback === null) send()
+    })
+  }
+
+  function send(): void {
+    const programs = queue.splice(0, maxGroupSize)
+    const message = { id: nextId++, programs: programs.map((p) => p.program) }
+    try {
+      worker.postMessage(message)
+    } catch (error) {
+      // A value that cannot be copied to the thread (never one of ours): those programs fail, the rest go on.
+      for (const p of programs) p.reject(error)
+      if (queue.length > 0) send()
+      return
+    }
+    inFlight = { id: message.id, programs }
+    worker.ref()
+  }
+
+  function fallBack(reason: string): void {
+    if (fallback !== null) return
+    fallback = inThreadWriter(options.db)
+    options.onError?.(reason)
+    // The group in flight may or may not have committed: it runs again (decision 0027), then everything
+    // queued behind it, in order.
+    const pending = [...(inFlight?.programs ?? []), ...queue]
+    inFlight = null
+    queue = []
+    for (const p of pending) fallback.run(p.program).then(p.resolve, p.reject)
+    worker.unref()
+  }
+
+  worker.on('message', (reply: Reply) => {
+    if (inFlight?.id !== reply.id) return
+    const { programs } = inFlight
+    inFlight = null
+    programs.forEach((p, i) => {
+      const outcome = reply.results[i]
+      if (outcome === undefined) p.reject(new Error('the SQLite write thread returned no result'))
+      else if (outcome.ok) p.resolve(outcome.result)
+      else p.reject(rebuiltError(outcome.error))
+    })
+    if (queue.length > 0) schedule()
+    else worker.unref()
+  })
+  worker.on('error', (error) => {
+    fallBack(error.message)
+  })
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', (code) => {
+      if (!stopping) fallBack(`the SQLite write thread exited with code ${code}`)
+      resolve()
+    })
+  })
+
+  return {
+    get thread() {
+      return fallback === null ? worker : null
+    },
+    run(program) {
+      if (stopped) return Promise.reject(stoppedError())
+      const promise =
+        fallback !== null
+          ? fallback.run(program)
+          : new Promise<ProgramResult>((resolve, reject) => {
+              queue.push({ program, resolve, reject })
+              schedule()
+            })
+      last = promise.then(noop, noop)
+      return promise
+    },
+    // Programs settle in submission order, so the last one settling means they all have.
+    drain: () => last,
+    async stop() {
+      stopped = true
+      await last
+      stopping = true
+      await fallback?.stop()
+      worker.postMessage('stop')
+      const timer = setTimeout(() => void worker.terminate(), 2_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+const writers = new WeakMap<Kysely<Schema>, SqliteWriter>()
+
+/**
+ * Makes `writer` the one {@link sqliteWriter} returns for `db` (the database opens its write thread
+ * and registers it here).
+ *
+ * @example
+ * registerSqliteWriter(db, startWriteThread(file, { db }))
+ */
+export function registerSqliteWriter(db: Kysely<Schema>, writer: SqliteWriter): void {
+  writers.set(db, writer)
+}
+
+/**
+ * The writer of a SQLite database, shared by every store that writes on the hot path (an execution's
+ * quota admission and its record), so their writes share transactions: the write thread registered
+ * for `db`, or else one in-thread writer for it.
+ *
+ * @example
+ * const [admitted] = await sqliteWriter(db).run(program)
+ */
+export function sqliteWriter(db: Kysely<Schema>): SqliteWriter {
+  let writer = writers.get(db)
+  if (writer === undefined) {
+    writer = inThreadWriter(db)
+    writers.set(db, writer)
+  }
+  return writer
+}
+
+/**
+ * Stops the writer of `db`, if it has one: what it was given commits first.
+ *
+ * @example
+ * await stopSqliteWriter(db)
+ * await db.destroy()
+ */
+export async function stopSqliteWriter(db: Kysely<Schema>): Promise<void> {
+  await writers.get(db)?.stop()
+}
