@@ -20,6 +20,13 @@ export interface ToolplaneServer {
   stop(): Promise<void>
 }
 
+/**
+ * The Node.js flags `npm start` runs the server with (package.json): a young generation large enough
+ * for a burst of requests in flight, so fewer of their objects survive into the old one (fewer
+ * scavenges, fewer promotions; see docs/operations.md).
+ */
+export const serverNodeFlags = ['--max-semi-space-size=32']
+
 export const repositoryRoot = fileURLToPath(new URL('..', import.meta.url))
 export const serverBin = path.join(repositoryRoot, 'packages/server/dist/bin.js')
 
@@ -47,7 +54,7 @@ export async function startToolplane(options: { profileDir?: string } = {}): Pro
   // A CPU profile is written when the process exits, which `serve` does on SIGTERM.
   const profiling =
     options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
-  const child = spawn(process.execPath, [...profiling, serverBin, 'serve'], {
+  const child = spawn(process.execPath, [...profiling, ...serverNodeFlags, serverBin, 'serve'], {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH ?? '',
