@@ -634,9 +634,12 @@ export function executionService(deps: ExecutionDeps) {
   }
 
   function publish(row: ExecutionRow): void {
+    const type = `execution.${row.status}`
+    // Most runs have no listener at all (no live tail open, no webhook in the workspace).
+    if (!events.wants(type, row.workspace_id)) return
     events
       .publish({
-        type: `execution.${row.status}`,
+        type,
         workspaceId: row.workspace_id,
         data: executionSummary(row, parsedOf.get(row)),
       })

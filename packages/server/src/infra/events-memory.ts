@@ -36,6 +36,9 @@ export function createMemoryEventBus(options: MemoryEventBusOptions): EventBus {
     subscribe(filter, handler) {
       return subscribers.add(filter, handler)
     },
+    wants(type, workspaceId) {
+      return !closed && subscribers.wants(type, workspaceId)
+    },
     close() {
       closed = true
       subscribers.clear()

@@ -76,6 +76,8 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
     subscribe(filter, handler) {
       return subscribers.add(filter, handler)
     },
+    // Subscribers on other nodes are not known here.
+    wants: () => true,
     async close() {
       if (closed) return
       closed = true

@@ -44,6 +44,32 @@ describe('memory event bus', () => {
   })
 })
 
+describe('wants', () => {
+  it('says whether a subscriber of this node would get the event', () => {
+    const bus = createMemoryEventBus({ onError: () => {} })
+    expect(bus.wants('execution.succeeded', 'ws_1')).toBe(false)
+    const stop = bus.subscribe({ types: ['execution.*'], workspaceId: 'ws_1' }, () => undefined)
+    expect(bus.wants('execution.succeeded', 'ws_1')).toBe(true)
+    expect(bus.wants('execution.succeeded', 'ws_2')).toBe(false)
+    expect(bus.wants('batch.completed', 'ws_1')).toBe(false)
+    stop()
+    expect(bus.wants('execution.succeeded', 'ws_1')).toBe(false)
+    // A predicate sees the envelope without data; one that throws is taken to want the event.
+    bus.subscribe(
+      (e) => e.type === 'batch.completed' && e.data === undefined,
+      () => undefined,
+    )
+    expect(bus.wants('batch.completed', 'ws_9')).toBe(true)
+    bus.subscribe(
+      (e) => (e.data as { n: number }).n > 1,
+      () => undefined,
+    )
+    expect(bus.wants('anything', 'ws_9')).toBe(true)
+    void bus.close()
+    expect(bus.wants('batch.completed', 'ws_9')).toBe(false)
+  })
+})
+
 describe('prepareLocalEvent', () => {
   it('encodes the data at once and decodes one copy when it is first read', () => {
     const data = { n: 1, when: new Date(0) }

@@ -60,6 +60,11 @@ export interface EventBus {
   publish(event: EventToPublish): Promise<ToolplaneEvent>
   /** Calls `handler` for each later event that `filter` admits, until the returned function is called. */
   subscribe(filter: EventFilter, handler: EventHandler): Unsubscribe
+  /**
+   * Whether an event of this type in this workspace, published now, would reach any subscriber: a
+   * publisher may skip building one that nobody wants. Always true where other nodes may listen.
+   */
+  wants(type: string, workspaceId: string): boolean
   /** Stops delivery and frees connections; `publish` rejects afterwards. */
   close(): Promise<void>
 }
@@ -162,6 +167,11 @@ interface Subscription {
 
 export interface LocalSubscribers {
   add(filter: EventFilter, handler: EventHandler): Unsubscribe
+  /**
+   * Whether some subscriber's filter admits an event of this type and workspace. A predicate filter
+   * is asked with the event's envelope and no data; one that throws is taken to want it.
+   */
+  wants(type: string, workspaceId: string): boolean
   /** Calls every matching handler; errors go to `onError`, never to the caller. */
   deliver(event: ToolplaneEvent): void
   /** Passes an error to `onError`, swallowing whatever `onError` itself throws. */
@@ -197,6 +207,18 @@ export function createLocalSubscribers(onError: EventBusErrorReporter): LocalSub
         subscription.active = false
         subscriptions.delete(subscription)
       }
+    },
+    wants(type, workspaceId) {
+      if (subscriptions.size === 0) return false
+      const probe: ToolplaneEvent = { id: '', type, workspaceId, at: Date.now(), data: undefined }
+      for (const subscription of subscriptions) {
+        try {
+          if (eventMatches(subscription.filter, probe)) return true
+        } catch {
+          return true
+        }
+      }
+      return false
     },
     deliver(event) {
       // A snapshot, so a handler that subscribes does not get the event it is handling; `active`,

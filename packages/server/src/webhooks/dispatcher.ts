@@ -136,6 +136,12 @@ export function webhookDispatcher(deps: WebhookDispatcherDeps) {
     return rows
   }
 
+  /** False only when the workspace is remembered, still fresh, to have no enabled subscription. */
+  function mayHaveSubscriptions(workspaceId: string): boolean {
+    const cached = cache.get(workspaceId)
+    return cached === undefined || cached.until <= Date.now() || cached.rows.length > 0
+  }
+
   async function enqueue(row: DeliveryRow, delayMs: number): Promise<void> {
     const job: DeliveryJob = { deliveryId: row.id, generation: row.generation }
     await queue.enqueue(webhookQueue, job, { id: deliveryJobId(row.id, row.generation), delayMs })
@@ -186,7 +192,9 @@ export function webhookDispatcher(deps: WebhookDispatcherDeps) {
     /** Listens to the bus until the returned function is called. */
     start(events: EventBus): Unsubscribe {
       return events.subscribe(
-        (event) => isDeliverable(event.type),
+        // A workspace remembered to have no enabled subscription is skipped, so publishers can tell
+        // (`events.wants`) that nobody wants its events and not build them.
+        (event) => isDeliverable(event.type) && mayHaveSubscriptions(event.workspaceId),
         async (event) => {
           try {
             await dispatch(event)

@@ -240,6 +240,21 @@ describe.each(combos)('outbound webhooks on %s with the %s queue', (dialect, que
     expect(await api.deliveries(webhook.id)).toHaveLength(1)
   })
 
+  it('lets publishers skip events of a workspace known to have no subscription, until one is made', async () => {
+    const { ws, publish, create } = await setUp()
+    const bus = t.app.infrastructure.events
+    // Not known yet: the dispatcher wants the event, to look the workspace up.
+    expect(bus.wants('execution.succeeded', ws.id)).toBe(true)
+    await publish('execution.succeeded', { id: 'x' })
+    await vi.waitFor(() => {
+      // Embedded: now known to have none. In a cluster, other nodes may listen: always wanted.
+      expect(bus.wants('execution.succeeded', ws.id)).toBe(queueKind === 'bullmq')
+    })
+    expect(bus.wants('webhook.disabled', ws.id)).toBe(true)
+    await create(`/ok/${newKey()}`, ['execution.*'])
+    expect(bus.wants('execution.succeeded', ws.id)).toBe(true)
+  })
+
   it('sends nothing for an event its filters do not match', async () => {
     const { api, create, publish } = await setUp()
     const key = newKey()
