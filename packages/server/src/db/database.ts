@@ -22,7 +22,12 @@ import pg from 'pg'
 import type { DatabaseConfig } from '../config.js'
 import { startCheckpointer } from './checkpointer.js'
 import type { Schema } from './schema.js'
-import { registerSqliteWriter, startWriteThread, stopSqliteWriter } from './write-thread.js'
+import {
+  journalSizeLimitBytes,
+  registerSqliteWriter,
+  startWriteThread,
+  stopSqliteWriter,
+} from './write-thread.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -182,6 +187,8 @@ export function openDatabase(
     sqlite.pragma('busy_timeout = 5000')
     enableWal(sqlite)
     sqlite.pragma('synchronous = NORMAL')
+    // A WAL that grew under load is cut back to this size when it starts over (see write-thread.ts).
+    sqlite.pragma(`journal_size_limit = ${String(journalSizeLimitBytes)}`)
     sqlite.pragma('foreign_keys = ON')
     const db = new Kysely<Schema>({
       dialect: new ToolplaneSqliteDialect({ database: cachedStatements(sqlite) }),

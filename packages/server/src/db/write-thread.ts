@@ -116,6 +116,11 @@ export function inThreadWriter(db: Kysely<Schema>): SqliteWriter {
   }
 }
 
+/** The writer checkpoints once the WAL holds this many pages (SQLite's default, about 4 MB). */
+export const autocheckpointPages = 1000
+/** A WAL that has grown past this is cut back to it when it starts over. */
+export const journalSizeLimitBytes = 64 * 1024 * 1024
+
 // The write thread, plain CommonJS so that it runs the same from the TypeScript sources (under Vitest)
 // and from dist. Each message is a group of programs, run in one transaction; if that fails, each
 // program runs alone in its own, so only the bad one fails. SQLITE_BUSY is nobody's fault: the group
@@ -127,8 +132,13 @@ const db = new Database(workerData.path)
 db.pragma('busy_timeout = 5000')
 db.pragma('synchronous = NORMAL')
 db.pragma('foreign_keys = ON')
-// The checkpoint thread checkpoints; a commit here never stops to do it.
-db.pragma('wal_autocheckpoint = 0')
+// This thread checkpoints after its own commits (SQLite's automatic checkpoint, here off the request
+// thread). The checkpoint thread's passive checkpoints alone never catch up with a steady stream of
+// commits, and SQLite starts the WAL over only once one has: under load the file grew by gigabytes.
+// Run by the writer between two of its own transactions, a checkpoint reaches the end of the WAL, and
+// the next transaction starts it over, truncated to journal_size_limit.
+db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages)
+db.pragma('journal_size_limit = ' + workerData.journalSizeLimit)
 const begin = db.prepare('BEGIN IMMEDIATE')
 const commit = db.prepare('COMMIT')
 const rollback = db.prepare('ROLLBACK')
@@ -265,6 +275,8 @@ export function startWriteThread(
       module: require.resolve('better-sqlite3'),
       path: file,
       cacheSize: threadStatementCacheSize,
+      autocheckpointPages,
+      journalSizeLimit: journalSizeLimitBytes,
     },
   })
   // Referenced only while a message is in flight: an idle writer keeps no process alive, a busy one does
