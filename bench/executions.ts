@@ -449,9 +449,7 @@ async function runSoak(bench: Bench, subject: Subject): Promise<void> {
     peakRss: Math.max(...samples.map((s) => s.rss)),
     slopeMbPerMinute: leastSquaresSlope(secondHalf),
     toleranceMb,
-    // Growth is what a leak looks like; memory given back during the run (a major collection of what
-    // an earlier scenario left behind) is not.
-    flat: lastSample.rss - reference.rss <= toleranceMb,
+    flat: Math.abs(lastSample.rss - reference.rss) <= toleranceMb,
     series,
     seriesStepSeconds: step,
     requests: result.sent,

@@ -160,8 +160,8 @@ export function formatSoak(soak: SoakFigures): string {
     `| peak | ${soak.peakRss.toFixed(1)} |`,
     `| slope over the second half | ${soak.slopeMbPerMinute >= 0 ? '+' : ''}${soak.slopeMbPerMinute.toFixed(2)} MB/min |`,
     '',
-    `Flat means the end is at most ${soak.toleranceMb.toFixed(1)} MB (10 % of the reference, at least 20 MB) ` +
-      `above the reference; memory given back is not growth: **${soak.flat ? 'flat' : 'not flat'}** ` +
+    `Flat means the end is within ${soak.toleranceMb.toFixed(1)} MB (10 % of the reference, at least 20 MB) ` +
+      `of the reference: **${soak.flat ? 'flat' : 'not flat'}** ` +
       `(${soak.endRss - soak.referenceRss >= 0 ? '+' : ''}${(soak.endRss - soak.referenceRss).toFixed(1)} MB).`,
     '',
     `Resident memory (MB) every ${String(soak.seriesStepSeconds)} s: ${series}.`,
