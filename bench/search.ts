@@ -493,6 +493,8 @@ async function runDialect(dialect: Dialect, options: Options): Promise<DialectRe
     // Both workspaces over the same 30 days, inserted a tenth at a time in time order, as they would
     // have been recorded; each chunk is one statement and one transaction.
     const chunks = 10
+    // SQLite indexes recorded rows for full-text search in batches behind the writes; each chunk is one.
+    const indexer = executionStore(db, dialect)
     const begun = performance.now()
     for (let chunk = 0; chunk < chunks; chunk += 1) {
       for (const workspace of [main, other]) {
@@ -507,6 +509,7 @@ async function runDialect(dialect: Dialect, options: Options): Promise<DialectRe
           step: Math.floor(span / Math.max(workspace.rows, 1)),
         })
       }
+      await indexer.indexWaiting()
       await turn()
       const inserted = Math.floor(((options.rows + options.otherRows) * (chunk + 1)) / chunks)
       progress(

@@ -49,7 +49,7 @@ describe.each(dialects)('the full-text index under many small writes on %s', (di
     const store = executionStore(t.database.db, dialect)
     // One at a time: each insert is its own transaction, the worst case for the index.
     for (let i = 0; i < rows; i++) await store.insert(row(i))
-    await store.drain()
+    await store.indexWaiting()
 
     const page = { limit: 200, after: null }
     const even = await store.list(workspaceId, { q: 'even' }, page)

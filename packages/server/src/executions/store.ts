@@ -45,12 +45,23 @@ export function searchWords(q: string): string[] {
   return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, maxSearchWords)
 }
 
-/** SQLite's full-text index is merged after this many indexed writes… */
+/**
+ * SQLite indexes recorded executions for full-text search in batches (migration 0011): when this many
+ * rows recorded by a store are waiting…
+ */
+export const ftsIndexEvery = 250
+/** …or this long after the first of them, whichever comes first. */
+export const ftsIndexDelayMs = 1000
+/** The index is merged after this many rows were indexed… */
 const ftsMergeEvery = 20
-/** …by this many pages at least, four per write, and at most (a bound on the time one merge takes). */
+/** …by this many pages at least, four per row, and at most (a bound on the time one merge takes). */
 const ftsMergeMinPages = 64
 const ftsMergeMaxPages = 512
 const ftsMergeText = `insert into executions_fts(executions_fts, rank) values ('merge', ?)`
+const ftsIndexPendingText = `insert into executions_fts (rowid, search_text)
+  select executions.rowid, executions.search_text from executions_fts_pending
+  join executions on executions.rowid = executions_fts_pending.id`
+const ftsClearPendingText = 'delete from executions_fts_pending'
 
 /**
  * A row's values as a write step's parameters. They are what the rows hold: strings, numbers and nulls
@@ -90,25 +101,59 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
     )
   }
 
-  // SQLite: FTS5's own merging is off (migration 0010), since now and then it held the writer for
-  // tens of milliseconds at once. Instead every few indexed writes merge a bounded number of pages,
-  // in proportion to what was written, inside the same transaction.
-  // The count stays on this thread; the merge runs as one more step of the write that reached it.
+  // SQLite: a recorded row waits in executions_fts_pending (migration 0011) until a batch of them is
+  // indexed, as steps of the write that makes the batch full, or of its own write a moment after the
+  // first row waited. Searches test the newest rows' text directly (`list`), so no search misses a row
+  // that waits. FTS5's own merging is off (migration 0010): it held the writer for tens of milliseconds
+  // at once. Each batch, and every few changes to indexed rows, merges a bounded number of pages instead.
+  // The counts stay on this thread.
+  let waiting = 0
+  let indexTimer: NodeJS.Timeout | undefined
   let indexedSinceMerge = 0
   /** Counts `written` indexed rows; the pages to merge now, or null when it is not yet time. */
   function mergePages(written: number): number | null {
-    if (dialect !== 'sqlite') return null
     indexedSinceMerge += written
     if (indexedSinceMerge < ftsMergeEvery) return null
     const pages = Math.min(ftsMergeMaxPages, Math.max(ftsMergeMinPages, indexedSinceMerge * 4))
     indexedSinceMerge = 0
     return pages
   }
-  /** `steps`, followed by the index's merge when `written` more rows make it due. */
+  /** `steps`, followed by the index's merge when `written` more indexed rows make it due. */
   function withMerge(steps: WriteStep[], written: number): { steps: WriteStep[] } {
     const pages = mergePages(written)
     if (pages !== null) steps.push({ sql: ftsMergeText, parameters: [pages] })
     return { steps }
+  }
+  /** The steps that index every waiting row (whoever recorded it) and merge. */
+  function indexSteps(): WriteStep[] {
+    const written = waiting
+    waiting = 0
+    clearTimeout(indexTimer)
+    indexTimer = undefined
+    return withMerge(
+      [
+        { sql: ftsIndexPendingText, parameters: [] },
+        { sql: ftsClearPendingText, parameters: [] },
+      ],
+      Math.max(written, 1),
+    ).steps
+  }
+  /** Indexes the waiting rows now; used by the timer, and by tests that read the index itself. */
+  async function indexWaiting(): Promise<void> {
+    if (writer === null) return
+    await writer.run({ steps: indexSteps() })
+  }
+  /** Counts `written` recorded rows; the steps that index them when the batch is full. */
+  function recorded(written: number): WriteStep[] {
+    waiting += written
+    if (waiting >= ftsIndexEvery) return indexSteps()
+    // Unreferenced: a timer never keeps the process up; a write after the database closed fails quietly
+    // (the rows wait in the table, and the next run indexes them with its first batch).
+    indexTimer ??= setTimeout(() => {
+      indexTimer = undefined
+      indexWaiting().catch(() => undefined)
+    }, ftsIndexDelayMs).unref()
+    return []
   }
 
   return {
@@ -118,7 +163,9 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
         await db.executeQuery(query)
         return
       }
-      await writer.run(withMerge([{ sql: query.sql, parameters: writeValues(query.parameters) }], 1))
+      await writer.run({
+        steps: [{ sql: query.sql, parameters: writeValues(query.parameters) }, ...recorded(1)],
+      })
     },
 
     /** Inserts many rows in one transaction (a batch's items). */
@@ -130,10 +177,15 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
             .values(rows.slice(i, i + 200))
             .execute()
         }
-        const pages = mergePages(rows.length)
-        if (pages !== null) await trx.executeQuery(CompiledQuery.raw(ftsMergeText, [pages]))
+        if (dialect !== 'sqlite') return
+        for (const step of recorded(rows.length)) {
+          await trx.executeQuery(CompiledQuery.raw(step.sql, [...step.parameters]))
+        }
       })
     },
+
+    /** SQLite: indexes the rows that wait for the full-text index now, rather than with the next batch. */
+    indexWaiting,
 
     async get(workspaceId: string, id: string): Promise<ExecutionRow | undefined> {
       return db
@@ -235,6 +287,10 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
       const missing = wanted - found.length
       const older = filtered().where('executions.id', '<', edge.id)
       if (dialect === 'sqlite') {
+        // The index holds what was indexed so far: rows still waiting (rarely more than a batch) are
+        // indexed first, so this search misses none of them.
+        const waits = await sql<{ id: number }>`select id from executions_fts_pending limit 1`.execute(db)
+        if (waits.rows.length > 0) await indexWaiting()
         const match = words.map((w) => `"${w}"*`).join(' ')
         const rows = await older
           .selectAll('executions')

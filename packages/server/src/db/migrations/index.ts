@@ -9,6 +9,7 @@ import * as usage from './0007-usage.js'
 import * as webhooks from './0008-webhooks.js'
 import * as inboundHooks from './0009-inbound-hooks.js'
 import * as executionsFtsMerge from './0010-executions-fts-merge.js'
+import * as executionsFtsDeferred from './0011-executions-fts-deferred.js'
 
 /**
  * Every migration, in order. Imported statically (not read from a folder at run time) so the
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008-webhooks': webhooks,
   '0009-inbound-hooks': inboundHooks,
   '0010-executions-fts-merge': executionsFtsMerge,
+  '0011-executions-fts-deferred': executionsFtsDeferred,
 }
