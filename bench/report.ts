@@ -41,6 +41,8 @@ export interface SoakFigures {
   /** Least-squares slope of resident memory over the second half of the run, MiB per minute. */
   readonly slopeMbPerMinute: number
   readonly toleranceMb: number
+  /** The second half may climb by at most this much and still be flat. */
+  readonly maxSlopeMbPerMinute: number
   readonly flat: boolean
   /** Resident memory every `seriesStepSeconds`, for the report. */
   readonly series: readonly { readonly second: number; readonly rss: number }[]
@@ -160,8 +162,10 @@ export function formatSoak(soak: SoakFigures): string {
     `| peak | ${soak.peakRss.toFixed(1)} |`,
     `| slope over the second half | ${soak.slopeMbPerMinute >= 0 ? '+' : ''}${soak.slopeMbPerMinute.toFixed(2)} MB/min |`,
     '',
-    `Flat means the end is within ${soak.toleranceMb.toFixed(1)} MB (10 % of the reference, at least 20 MB) ` +
-      `of the reference: **${soak.flat ? 'flat' : 'not flat'}** ` +
+    `Flat means no growth: the end at most ${soak.toleranceMb.toFixed(1)} MB (10 % of the reference, at least ` +
+      `20 MB) above the reference, and the second half climbing by less than ` +
+      `${String(soak.maxSlopeMbPerMinute)} MB/min (a fall, memory given back by a full collection, is not growth): ` +
+      `**${soak.flat ? 'flat' : 'not flat'}** ` +
       `(${soak.endRss - soak.referenceRss >= 0 ? '+' : ''}${(soak.endRss - soak.referenceRss).toFixed(1)} MB).`,
     '',
     `Resident memory (MB) every ${String(soak.seriesStepSeconds)} s: ${series}.`,
