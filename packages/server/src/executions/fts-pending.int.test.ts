@@ -4,6 +4,7 @@
 // the index. On PostgreSQL (a GIN index, no batches) the same searches must give the same answers.
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrateDown, migrateUp } from '../db/migrator.js'
 import { dialects } from '../testing/databases.js'
 import { executionRow } from '../testing/executions.js'
 import { startTestApp } from '../testing/harness.js'
@@ -104,6 +105,31 @@ describe.each(dialects)('executions waiting for the full-text index on %s', (dia
     expect(await indexed('lonesome')).toBe(1)
     expect(await waiting()).toBe(0)
   })
+
+  it.runIf(sqlite)(
+    'indexes the waiting rows when migration 0011 is reverted, and waits again after',
+    async () => {
+      const store = executionStore(t.database.db, dialect)
+      await store.indexWaiting()
+      await store.insert(executionRow(workspaceId, id(), { search_text: 'http request mulberry' }))
+      await store.drain()
+      expect(await waiting()).toBe(1)
+      expect(await migrateDown(t.database.db)).toEqual(['0011-executions-fts-deferred'])
+      expect(await indexed('mulberry')).toBe(1)
+      // Back to indexing in the writing transaction.
+      await store.insert(executionRow(workspaceId, id(), { search_text: 'http request loganberry' }))
+      await store.drain()
+      expect(await indexed('loganberry')).toBe(1)
+      await integrity()
+      expect(await migrateUp(t.database.db)).toEqual(['0011-executions-fts-deferred'])
+      await store.insert(executionRow(workspaceId, id(), { search_text: 'http request boysenberry' }))
+      await store.drain()
+      expect(await waiting()).toBe(1)
+      await store.indexWaiting()
+      expect(await indexed('boysenberry')).toBe(1)
+      await integrity()
+    },
+  )
 
   it('finds a waiting row that is older than the newest-rows window', async () => {
     const store = executionStore(t.database.db, dialect)
