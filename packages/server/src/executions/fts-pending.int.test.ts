@@ -95,6 +95,23 @@ describe.each(dialects)('executions waiting for the full-text index on %s', (dia
     },
   )
 
+  it.runIf(sqlite)('indexes a batch later when the write that was to index it fails', async () => {
+    const store = executionStore(t.database.db, dialect)
+    await store.indexWaiting()
+    const first = id()
+    await store.insert(executionRow(workspaceId, first, { search_text: 'http request bilberry' }))
+    for (let i = 1; i < ftsIndexEvery - 1; i++) {
+      await store.insert(executionRow(workspaceId, id(), { search_text: 'http request bilberry' }))
+    }
+    // The write that fills the batch fails (the id is taken): the rows go on waiting, briefly.
+    await expect(store.insert(executionRow(workspaceId, first))).rejects.toThrow(/UNIQUE/)
+    expect(await waiting()).toBe(ftsIndexEvery - 1)
+    await new Promise((resolve) => setTimeout(resolve, ftsIndexDelayMs + 300))
+    await store.drain()
+    expect(await waiting()).toBe(0)
+    expect(await indexed('bilberry')).toBe(ftsIndexEvery - 1)
+  })
+
   it.runIf(sqlite)('indexes a lone row a moment after it was recorded', async () => {
     const store = executionStore(t.database.db, dialect)
     await store.insert(executionRow(workspaceId, id(), { search_text: 'http request lonesome' }))

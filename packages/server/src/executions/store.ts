@@ -143,17 +143,30 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
     if (writer === null) return
     await writer.run({ steps: indexSteps() })
   }
-  /** Counts `written` recorded rows; the steps that index them when the batch is full. */
-  function recorded(written: number): WriteStep[] {
-    waiting += written
-    if (waiting >= ftsIndexEvery) return indexSteps()
+  /** Indexes the waiting rows a moment from now, unless that is already planned. */
+  function indexLater(): void {
     // Unreferenced: a timer never keeps the process up; a write after the database closed fails quietly
     // (the rows wait in the table, and the next run indexes them with its first batch).
     indexTimer ??= setTimeout(() => {
       indexTimer = undefined
       indexWaiting().catch(() => undefined)
     }, ftsIndexDelayMs).unref()
+  }
+  /** Counts `written` recorded rows; the steps that index them when the batch is full. */
+  function recorded(written: number): WriteStep[] {
+    waiting += written
+    if (waiting >= ftsIndexEvery) return indexSteps()
+    indexLater()
     return []
+  }
+  /** Runs a write that records rows; should one that was to index the batch fail, the batch waits on. */
+  async function recording<T>(indexing: readonly WriteStep[], write: () => Promise<T>): Promise<T> {
+    try {
+      return await write()
+    } catch (error) {
+      if (indexing.length > 0) indexLater()
+      throw error
+    }
   }
 
   return {
@@ -163,25 +176,28 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
         await db.executeQuery(query)
         return
       }
-      await writer.run({
-        steps: [{ sql: query.sql, parameters: writeValues(query.parameters) }, ...recorded(1)],
-      })
+      const indexing = recorded(1)
+      await recording(indexing, () =>
+        writer.run({ steps: [{ sql: query.sql, parameters: writeValues(query.parameters) }, ...indexing] }),
+      )
     },
 
     /** Inserts many rows in one transaction (a batch's items). */
     async insertMany(rows: readonly ExecutionRow[]): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += 200) {
-          await trx
-            .insertInto('executions')
-            .values(rows.slice(i, i + 200))
-            .execute()
-        }
-        if (dialect !== 'sqlite') return
-        for (const step of recorded(rows.length)) {
-          await trx.executeQuery(CompiledQuery.raw(step.sql, [...step.parameters]))
-        }
-      })
+      const indexing = dialect === 'sqlite' ? recorded(rows.length) : []
+      await recording(indexing, () =>
+        db.transaction().execute(async (trx) => {
+          for (let i = 0; i < rows.length; i += 200) {
+            await trx
+              .insertInto('executions')
+              .values(rows.slice(i, i + 200))
+              .execute()
+          }
+          for (const step of indexing) {
+            await trx.executeQuery(CompiledQuery.raw(step.sql, [...step.parameters]))
+          }
+        }),
+      )
     },
 
     /** SQLite: indexes the rows that wait for the full-text index now, rather than with the next batch. */
