@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { searchTextOfColumns } from '../executions/search-text.js'
 import { isUniqueViolation, openDatabase } from './database.js'
 import type { Database } from './database.js'
 import { sqliteWriter, startWriteThread } from './write-thread.js'
@@ -109,6 +110,33 @@ describe('the SQLite write thread', () => {
     const missing = await writer.run(program('absent'))
     expect(missing.map((step) => step?.changes ?? null)).toEqual([0, null, 1, 1])
     expect(await values(database)).toEqual(['present-seen', 'absent-new', 'absent-after'])
+  })
+
+  it('derives a parameter where the step runs, as the main thread would: on the thread and on its fallback', async () => {
+    const { database, writer } = await setUp()
+    const input = JSON.stringify({ url: 'https://Example.com/Ünïcode', tags: ['a', 1, true] })
+    const error = JSON.stringify({ class: 'rate_limited', message: 'Slow down' })
+    const derived = (into: number): WriteProgram => ({
+      steps: [
+        {
+          // The other parameters are bound too (as a row's columns would be).
+          sql: 'insert into t (v) select ? where coalesce(?, ?, ?, ?, ?) is not null',
+          parameters: ['placeholder', 'http', 'request', input, null, error],
+          derive: { into, using: 'searchText', from: [1, 2, 3, 4, 5] },
+        },
+      ],
+    })
+    const expected = searchTextOfColumns('http', 'request', input, null, error)
+    expect(expected).toContain('ünïcode')
+    await writer.run(derived(0))
+    // The thread's copy of the function: the same text as the main thread's.
+    expect(await values(database)).toEqual([expected])
+    await sql`delete from t`.execute(database.db)
+    // The thread gone, the main connection runs the program, deriving with the function itself.
+    await writer.thread?.terminate()
+    expect(writer.thread).toBeNull()
+    await writer.run(derived(0))
+    expect(await values(database)).toEqual([expected])
   })
 
   it('settles programs in the order they were submitted, however they were grouped', async () => {

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 import { CompiledQuery } from 'kysely'
 import type { Kysely } from 'kysely'
+import { searchTextOfColumns, searchTextSource } from '../executions/search-text.js'
 import { createGroupCommit, maxGroupSize } from './group-commit.js'
 import type { Schema } from './schema.js'
 
@@ -19,6 +20,30 @@ export interface WriteStep {
    * A step whose `step` was itself skipped is skipped too.
    */
   readonly when?: { readonly step: number; readonly returned: boolean }
+  /**
+   * Parameter `into` is computed, by the thread that runs the step, from parameters `from`: work taken
+   * off the request thread. `searchText`: an execution's search text from its tool, action, input,
+   * output and error columns.
+   */
+  readonly derive?: { readonly into: number; readonly using: Derivation; readonly from: readonly number[] }
+}
+
+/** What a step can {@link WriteStep.derive derive} a parameter with. */
+export type Derivation = 'searchText'
+
+// Each one runs on the main thread as it is, and on the write thread from its source (searchTextSource).
+const derivations: Record<Derivation, (...values: never[]) => WriteValue> = {
+  searchText: searchTextOfColumns,
+}
+
+/** A step's parameters, with its derived one filled in. */
+function parametersOf(step: WriteStep): WriteValue[] {
+  const parameters = [...step.parameters]
+  if (step.derive !== undefined) {
+    const derive = derivations[step.derive.using] as (...values: WriteValue[]) => WriteValue
+    parameters[step.derive.into] = derive(...step.derive.from.map((i) => parameters[i] ?? null))
+  }
+  return parameters
 }
 
 /**
@@ -75,7 +100,7 @@ async function runSteps(executor: Kysely<Schema>, program: WriteProgram): Promis
       continue
     }
     const result = await executor.executeQuery<Record<string, unknown>>(
-      CompiledQuery.raw(step.sql, [...step.parameters]),
+      CompiledQuery.raw(step.sql, parametersOf(step)),
     )
     // Kysely's SQLite driver gives rows for a statement that returns them, a change count otherwise.
     const rows = [...result.rows]
@@ -142,6 +167,8 @@ db.pragma('journal_size_limit = ' + workerData.journalSizeLimit)
 const begin = db.prepare('BEGIN IMMEDIATE')
 const commit = db.prepare('COMMIT')
 const rollback = db.prepare('ROLLBACK')
+${searchTextSource}
+const derivations = { searchText: searchTextOfColumns }
 
 // Prepared statements by SQL text, the least recently used dropped first.
 const statements = new Map()
@@ -167,12 +194,17 @@ function runSteps(program) {
         continue
       }
     }
+    const parameters = step.parameters
+    if (step.derive !== undefined) {
+      const derive = step.derive
+      parameters[derive.into] = derivations[derive.using](...derive.from.map((i) => parameters[i]))
+    }
     const statement = prepare(step.sql)
     if (statement.reader) {
-      const rows = statement.all(step.parameters)
+      const rows = statement.all(parameters)
       results.push({ rows, changes: rows.length })
     } else {
-      results.push({ rows: [], changes: statement.run(step.parameters).changes })
+      results.push({ rows: [], changes: statement.run(parameters).changes })
     }
   }
   return results

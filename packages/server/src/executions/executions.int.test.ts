@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Dialect } from '../db/database.js'
 import type { ToolplaneEvent } from '../infra/events.js'
 import { bearer, startTestApp } from '../testing/harness.js'
+import { searchTextOf } from './search-text.js'
 import type { TestApp } from '../testing/harness.js'
 
 interface Execution {
@@ -432,6 +433,25 @@ describe.each(combos)('executions on %s with the %s queue', (dialect, queueKind)
     const done = (await post('/v1/executions', request(`/ok?key=${marker}`))).json<Execution>()
     const found = (await get(`/v1/executions?q=${marker}`)).json<{ data: Execution[] }>().data
     expect(found.map((e) => e.id)).toEqual([done.id])
+    // A sync run's words are made from its record where it is written (SQLite: the write thread), the
+    // same words as from the values the engine held, its error's included.
+    const missing = (await post('/v1/executions', request('/missing'))).json<Execution>()
+    for (const e of [done, missing]) {
+      const row = await t.database.db
+        .selectFrom('executions')
+        .select('search_text')
+        .where('id', '=', e.id)
+        .executeTakeFirstOrThrow()
+      const words = searchTextOf({
+        tool: 'http',
+        action: 'request',
+        input: e.input,
+        output: e.output ?? undefined,
+        error: e.error,
+      })
+      expect(row.search_text).toBe(words)
+    }
+    expect(missing.error?.class).toBe('not_found')
     const failed = (await get('/v1/executions?status=failed&action=http.request')).json<{
       data: Execution[]
     }>().data

@@ -616,12 +616,22 @@ export function executionService(deps: ExecutionDeps) {
       duration_ms: now - startedAt,
       input: JSON.stringify(shown.input),
       ...shown.extra,
-      search_text: searchTextOf({ tool: row.tool, action: row.action, input: shown.input, output, error }),
     }
     const finished: ExecutionRow = { ...row, ...changes, started_at: startedAt }
     parsedOf.set(finished, { input: shown.input, output: output ?? null, error, attempts })
-    if (stored) await store.transition(row.id, ['running', 'queued'], changes)
-    else await store.insert(finished)
+    if (stored) {
+      const searchText = searchTextOf({
+        tool: row.tool,
+        action: row.action,
+        input: shown.input,
+        output,
+        error,
+      })
+      await store.transition(row.id, ['running', 'queued'], { ...changes, search_text: searchText })
+    } else {
+      // A sync run's words are made from the record by the store (on SQLite, by its write thread).
+      await store.insert(finished, { deriveSearchText: true })
+    }
     metrics.executions.inc({
       tool: row.tool,
       action: row.action,

@@ -5,6 +5,7 @@ import type { PageRequest } from '../db/pagination.js'
 import { deleteChosen } from '../db/retention.js'
 import type { BatchTable, ExecutionTable, IdempotencyKeyTable, Schema } from '../db/schema.js'
 import { sqliteWriter } from '../db/write-thread.js'
+import { searchTextOfColumns } from './search-text.js'
 import type { WriteStep, WriteValue } from '../db/write-thread.js'
 
 export type ExecutionRow = Selectable<ExecutionTable>
@@ -71,6 +72,10 @@ function writeValues(values: readonly unknown[]): WriteValue[] {
   return values as WriteValue[]
 }
 
+function searchTextOfRow(row: ExecutionRow): string {
+  return searchTextOfColumns(row.tool, row.action, row.input, row.output, row.error)
+}
+
 /**
  * Execution, batch and idempotency-key rows. Every read and write names the workspace, except the
  * background sweeps (retention, stale runs), which work across workspaces by design.
@@ -83,7 +88,7 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
   // The insert of every run, its SQL made once per set of columns (rows are built by our code, so
   // there are one or two): building it with the query builder each time costs more than running it.
   const insertTexts = new Map<string, string>()
-  function insertQuery(row: ExecutionRow): CompiledQuery {
+  function insertQuery(row: ExecutionRow): { query: CompiledQuery; columns: readonly string[] } {
     // A column left undefined is left out, as the query builder would.
     const values = row as unknown as Record<string, unknown>
     const columns = Object.keys(row).filter((column) => values[column] !== undefined)
@@ -95,10 +100,22 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
       text = `insert into "executions" (${names}) values (${places})`
       if (insertTexts.size < 16) insertTexts.set(key, text)
     }
-    return CompiledQuery.raw(
-      text,
-      columns.map((column) => values[column]),
-    )
+    return {
+      query: CompiledQuery.raw(
+        text,
+        columns.map((column) => values[column]),
+      ),
+      columns,
+    }
+  }
+  /** The write thread's derivation of an inserted row's search text from its other columns. */
+  function derivedSearchText(columns: readonly string[]): WriteStep['derive'] {
+    const at = (column: string) => columns.indexOf(column)
+    return {
+      into: at('search_text'),
+      using: 'searchText',
+      from: [at('tool'), at('action'), at('input'), at('output'), at('error')],
+    }
   }
 
   // SQLite: a recorded row waits in executions_fts_pending (migration 0011) until a batch of them is
@@ -170,16 +187,26 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
   }
 
   return {
-    async insert(row: ExecutionRow): Promise<void> {
-      const query = insertQuery(row)
+    /**
+     * Records a new execution. With `deriveSearchText`, the row's `search_text` is ignored and made from
+     * its tool, action, input, output and error columns: on SQLite by the write thread, off the request
+     * thread (a sync run's record is on its request's path), on PostgreSQL here.
+     */
+    async insert(row: ExecutionRow, options: { deriveSearchText?: boolean } = {}): Promise<void> {
       if (writer === null) {
-        await db.executeQuery(query)
+        const recordedRow =
+          options.deriveSearchText === true ? { ...row, search_text: searchTextOfRow(row) } : row
+        await db.executeQuery(insertQuery(recordedRow).query)
         return
       }
+      const { query, columns } = insertQuery(row)
+      const insert: WriteStep = {
+        sql: query.sql,
+        parameters: writeValues(query.parameters),
+        ...(options.deriveSearchText === true ? { derive: derivedSearchText(columns) } : {}),
+      }
       const indexing = recorded(1)
-      await recording(indexing, () =>
-        writer.run({ steps: [{ sql: query.sql, parameters: writeValues(query.parameters) }, ...indexing] }),
-      )
+      await recording(indexing, () => writer.run({ steps: [insert, ...indexing] }))
     },
 
     /** Inserts many rows in one transaction (a batch's items). */
