@@ -139,6 +139,17 @@ describe('the SQLite write thread', () => {
     expect(await values(database)).toEqual([expected])
   })
 
+  it('fails a program that cannot be copied to the thread alone, and sends its SQL again with the next', async () => {
+    const { database, writer } = await setUp()
+    const text = 'insert into t (v) values (?)'
+    const uncopyable = { steps: [{ sql: text, parameters: [(() => 'x') as unknown as string] }] }
+    await expect(writer.run(uncopyable)).rejects.toThrow(/could not be cloned/)
+    // The thread never saw that text: it must come in full again, not as the number it was given.
+    await writer.run({ steps: [{ sql: text, parameters: ['after'] }] })
+    await writer.run({ steps: [{ sql: text, parameters: ['again'] }] })
+    expect(await values(database)).toEqual(['after', 'again'])
+  })
+
   it('settles programs in the order they were submitted, however they were grouped', async () => {
     const { database, writer } = await setUp()
     const settled: number[] = []

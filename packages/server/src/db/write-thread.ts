@@ -184,6 +184,9 @@ function prepare(sql) {
   return statement
 }
 
+// SQL texts the request thread sent once and names by number since.
+const texts = new Map()
+
 function runSteps(program) {
   const results = []
   for (const step of program.steps) {
@@ -199,7 +202,7 @@ function runSteps(program) {
       const derive = step.derive
       parameters[derive.into] = derivations[derive.using](...derive.from.map((i) => parameters[i]))
     }
-    const statement = prepare(step.sql)
+    const statement = prepare(typeof step.sql === 'number' ? texts.get(step.sql) : step.sql)
     if (statement.reader) {
       const rows = statement.all(parameters)
       results.push({ rows, changes: rows.length })
@@ -236,6 +239,7 @@ parentPort.on('message', (message) => {
     return
   }
   const { id, programs } = message
+  if (message.texts !== undefined) for (const [number, text] of message.texts) texts.set(number, text)
   let results
   try {
     results = inTransaction(programs).map((result) => ({ ok: true, result }))
@@ -259,6 +263,8 @@ parentPort.on('message', (message) => {
 
 /** Prepared statements the write thread keeps (it runs a handful of distinct statements). */
 const threadStatementCacheSize = 200
+/** SQL texts sent to the write thread once and named by number after (more are sent in full each time). */
+const maxNumberedTexts = 1000
 
 type Outcome =
   | { readonly ok: true; readonly result: ProgramResult }
@@ -335,13 +341,36 @@ export function startWriteThread(
     })
   }
 
+  // Each SQL text crosses to the thread once; later steps name it by number. Copying the texts was most
+  // of the cost of posting a group (the quota admission alone is 1.2 kB of SQL).
+  const textNumbers = new Map<string, number>()
+  let nextTextNumber = 0
+  function outgoing(programs: readonly Submitted[]) {
+    const texts: [number, string][] = []
+    const numbered = programs.map(({ program }) => ({
+      steps: program.steps.map((step) => {
+        let number = textNumbers.get(step.sql)
+        if (number === undefined) {
+          if (textNumbers.size >= maxNumberedTexts) return step
+          number = nextTextNumber++
+          textNumbers.set(step.sql, number)
+          texts.push([number, step.sql])
+        }
+        return { ...step, sql: number }
+      }),
+    }))
+    return { id: nextId++, programs: numbered, ...(texts.length === 0 ? {} : { texts }) }
+  }
+
   function send(): void {
     const programs = queue.splice(0, maxGroupSize)
-    const message = { id: nextId++, programs: programs.map((p) => p.program) }
+    const message = outgoing(programs)
     try {
       worker.postMessage(message)
     } catch (error) {
       // A value that cannot be copied to the thread (never one of ours): those programs fail, the rest go on.
+      // The texts this message would have introduced are introduced again by the next one.
+      for (const [, text] of message.texts ?? []) textNumbers.delete(text)
       for (const p of programs) p.reject(error)
       if (queue.length > 0) send()
       return
