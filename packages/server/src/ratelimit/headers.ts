@@ -15,12 +15,19 @@ import type { RateLimitDecision, RateLimitPolicy } from '../infra/rate-limiter.j
 /** The largest integer a Structured Field can carry (RFC 9651 §3.3.1: at most 15 digits). */
 const MAX_SF_INTEGER = 999_999_999_999_999
 
+// Policy names are few (`api`, a workspace's), and every authenticated response carries them.
+const sfStrings = new Map<string, string>()
+
 function sfString(value: string): string {
+  const known = sfStrings.get(value)
+  if (known !== undefined) return known
   // RFC 9651 §3.3.3: printable ASCII only, with `"` and `\` escaped.
   if (!/^[\x20-\x7e]*$/.test(value)) {
     throw new RangeError(`A rate limit policy name must be printable ASCII (got ${JSON.stringify(value)})`)
   }
-  return `"${value.replace(/[\\"]/g, (character) => `\\${character}`)}"`
+  const text = `"${value.replace(/[\\"]/g, (character) => `\\${character}`)}"`
+  if (sfStrings.size < 100) sfStrings.set(value, text)
+  return text
 }
 
 function sfInteger(value: number): number {
