@@ -422,22 +422,23 @@ async function withinLimits<R>(
 ): Promise<R> {
   if (outer?.aborted === true) throw new AbortedError(`${what} was cancelled`, { cause: outer.reason })
   const controller = new AbortController()
+  // Only these two abort the controller, so they stop the wait themselves (a listener on the signal
+  // would cost a little on every run).
+  let stop: (reason: Error) => void = () => undefined
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject
+  })
+  const abort = (reason: Error): void => {
+    controller.abort(reason)
+    stop(reason)
+  }
   const onAbort = (): void => {
-    controller.abort(new AbortedError(`${what} was cancelled`, { cause: outer?.reason }))
+    abort(new AbortedError(`${what} was cancelled`, { cause: outer?.reason }))
   }
   outer?.addEventListener('abort', onAbort, { once: true })
   const timer = setTimeout(() => {
-    controller.abort(new TimeoutError(timeoutMs, what))
+    abort(new TimeoutError(timeoutMs, what))
   }, timeoutMs)
-  const stopped = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener(
-      'abort',
-      () => {
-        reject(controller.signal.reason as Error)
-      },
-      { once: true },
-    )
-  })
   try {
     return await Promise.race([work(controller.signal), stopped])
   } catch (error) {
