@@ -111,7 +111,7 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
 
   async function claim(queue: string, limit: number, owner: string): Promise<JobTable[]> {
     const now = clock()
-    let due = db
+    const due = db
       .selectFrom('jobs')
       .select('id')
       .where('queue', '=', queue)
@@ -120,15 +120,22 @@ export function createDatabaseQueue(options: DatabaseQueueOptions): JobQueue {
       .orderBy('run_at')
       .orderBy('id')
       .limit(limit)
-    // Concurrent claimers skip each other's rows instead of queueing behind them. SQLite has one
-    // writer at a time, so the statement alone is atomic there.
-    if (database.dialect === 'postgres') due = due.forUpdate().skipLocked()
-    return db
-      .updateTable('jobs')
-      .set((eb) => ({ lease_owner: owner, lease_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', due)
-      .returningAll()
-      .execute()
+    const claimRows = (ids: typeof due | readonly string[]) =>
+      db
+        .updateTable('jobs')
+        .set((eb) => ({ lease_owner: owner, lease_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', ids)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .returningAll()
+        .execute()
+    // Concurrent claimers skip each other's rows instead of queueing behind them.
+    if (database.dialect === 'postgres') return claimRows(due.forUpdate().skipLocked())
+    // SQLite has one writer at a time, so the update alone is atomic; but an UPDATE takes the write
+    // lock even when it matches nothing, and this thread then waits (busy_timeout, in sleeps of
+    // milliseconds) while the write thread commits, stalling every request it serves. Most polls find
+    // nothing: a read, which never waits in WAL mode, asks first.
+    const ids = (await due.execute()).map((row) => row.id)
+    return ids.length === 0 ? [] : claimRows(ids)
   }
 
   /** Frees a claimed row for any worker at once, keeping its attempt count. */
