@@ -87,34 +87,34 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
   const writer = dialect === 'sqlite' ? sqliteWriter(db) : null
   // The insert of every run, its SQL made once per set of columns (rows are built by our code, so
   // there are one or two): building it with the query builder each time costs more than running it.
-  const insertTexts = new Map<string, string>()
-  function insertQuery(row: ExecutionRow): { query: CompiledQuery; columns: readonly string[] } {
+  // With it, where the write thread finds the inserted row's search text and what it is made from.
+  const inserts = new Map<string, { text: string; deriveSearchText: NonNullable<WriteStep['derive']> }>()
+  function insertQuery(row: ExecutionRow) {
     // A column left undefined is left out, as the query builder would.
     const values = row as unknown as Record<string, unknown>
     const columns = Object.keys(row).filter((column) => values[column] !== undefined)
     const key = columns.join(',')
-    let text = insertTexts.get(key)
-    if (text === undefined) {
+    let insert = inserts.get(key)
+    if (insert === undefined) {
       const names = columns.map((column) => `"${column}"`).join(', ')
       const places = columns.map((_, i) => (dialect === 'postgres' ? `$${String(i + 1)}` : '?')).join(', ')
-      text = `insert into "executions" (${names}) values (${places})`
-      if (insertTexts.size < 16) insertTexts.set(key, text)
+      const at = (column: string) => columns.indexOf(column)
+      insert = {
+        text: `insert into "executions" (${names}) values (${places})`,
+        deriveSearchText: {
+          into: at('search_text'),
+          using: 'searchText',
+          from: [at('tool'), at('action'), at('input'), at('output'), at('error')],
+        },
+      }
+      if (inserts.size < 16) inserts.set(key, insert)
     }
     return {
       query: CompiledQuery.raw(
-        text,
+        insert.text,
         columns.map((column) => values[column]),
       ),
-      columns,
-    }
-  }
-  /** The write thread's derivation of an inserted row's search text from its other columns. */
-  function derivedSearchText(columns: readonly string[]): WriteStep['derive'] {
-    const at = (column: string) => columns.indexOf(column)
-    return {
-      into: at('search_text'),
-      using: 'searchText',
-      from: [at('tool'), at('action'), at('input'), at('output'), at('error')],
+      deriveSearchText: insert.deriveSearchText,
     }
   }
 
@@ -199,11 +199,11 @@ export function executionStore(db: Kysely<Schema>, dialect: Dialect) {
         await db.executeQuery(insertQuery(recordedRow).query)
         return
       }
-      const { query, columns } = insertQuery(row)
+      const { query, deriveSearchText } = insertQuery(row)
       const insert: WriteStep = {
         sql: query.sql,
         parameters: writeValues(query.parameters),
-        ...(options.deriveSearchText === true ? { derive: derivedSearchText(columns) } : {}),
+        ...(options.deriveSearchText === true ? { derive: deriveSearchText } : {}),
       }
       const indexing = recorded(1)
       await recording(indexing, () => writer.run({ steps: [insert, ...indexing] }))
