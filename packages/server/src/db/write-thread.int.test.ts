@@ -166,9 +166,48 @@ describe('the SQLite write thread', () => {
     expect(await values(database)).toHaveLength(600)
   })
 
+  it('posts the next group while the thread runs one, and holds the third until an answer comes', async () => {
+    const { database, writer } = await setUp()
+    const thread = writer.thread
+    if (thread === null) throw new Error('the write thread did not start')
+    const posted: unknown[] = []
+    const post = thread.postMessage.bind(thread)
+    thread.postMessage = (message: unknown) => {
+      posted.push(message)
+      post(message)
+    }
+    const turn = () => new Promise((resolve) => setImmediate(resolve))
+    // Counting to three million keeps the thread busy for a good fraction of a second.
+    const slow = writer.run({
+      steps: [
+        {
+          sql: 'with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) as n from c',
+          parameters: [],
+        },
+      ],
+    })
+    let slowDone = false
+    void slow.then(() => {
+      slowDone = true
+    })
+    await turn()
+    const second = writer.run(insert('second'))
+    await turn()
+    const third = writer.run(insert('third'))
+    await turn()
+    await turn()
+    expect(slowDone).toBe(false)
+    expect(posted).toHaveLength(2)
+    const [counted] = await slow
+    expect(counted?.rows).toEqual([{ n: 3000000 }])
+    await Promise.all([second, third])
+    expect(posted).toHaveLength(3)
+    expect(await values(database)).toEqual(['second', 'third'])
+  })
+
   it('fails a program that breaks a unique constraint alone: the rest of its group commits', async () => {
     const { database, writer } = await setUp()
-    // The first goes at once; the next three wait for it and then go together, in one group.
+    // Submitted in one turn, the four go together, in one group.
     const first = writer.run(insert('first'))
     const a = writer.run(insert('a'))
     const duplicate = writer.run(insert('a'))
@@ -210,7 +249,8 @@ describe('the SQLite write thread', () => {
     const upsert = (v: string): WriteProgram => ({
       steps: [{ sql: 'insert into t (v) values (?) on conflict (v) do nothing', parameters: [v] }],
     })
-    const pending = Array.from({ length: 200 }, (_, i) => writer.run(upsert(`p${String(i)}`)))
+    // More than one group (at most 200 programs each): two messages may be in flight when it dies.
+    const pending = Array.from({ length: 300 }, (_, i) => writer.run(upsert(`p${String(i)}`)))
     await writer.thread?.terminate()
     await Promise.all(pending)
     expect(writer.thread).toBeNull()
@@ -224,7 +264,7 @@ describe('the SQLite write thread', () => {
     )
     expect(isUniqueViolation(duplicate)).toBe(true)
     const written = await values(database)
-    expect(written).toHaveLength(202)
+    expect(written).toHaveLength(302)
     expect(new Set(written)).toEqual(new Set(['before', 'after', ...pending.map((_, i) => `p${String(i)}`)]))
   })
 

@@ -265,6 +265,12 @@ parentPort.on('message', (message) => {
 const threadStatementCacheSize = 200
 /** SQL texts sent to the write thread once and named by number after (more are sent in full each time). */
 const maxNumberedTexts = 1000
+/**
+ * Messages posted to the write thread and not yet answered: one it runs, one waiting in its port. More
+ * only splits the same writes into more, smaller transactions; and the thread going from one straight
+ * to the next leaves the main connection's writers (`busy_timeout`) fewer moments to take the lock.
+ */
+const maxMessagesInFlight = 2
 
 type Outcome =
   | { readonly ok: true; readonly result: ProgramResult }
@@ -322,7 +328,8 @@ export function startWriteThread(
   worker.unref()
 
   let queue: Submitted[] = []
-  let inFlight: { readonly id: number; readonly programs: readonly Submitted[] } | null = null
+  // Messages posted and not yet answered, oldest first (the thread answers in order).
+  let inFlight: { readonly id: number; readonly programs: readonly Submitted[] }[] = []
   let nextId = 1
   let fallback: SqliteWriter | null = null
   let stopped = false
@@ -330,14 +337,15 @@ export function startWriteThread(
   let last: Promise<void> = Promise.resolve()
 
   // Sending waits for the end of the event loop's turn, so the writes of one turn go together: waking
-  // the thread costs more than the message.
+  // the thread costs more than the message. While the thread runs one message the next may wait in its
+  // port, so a write submitted meanwhile does not wait for the answer before it is even sent.
   let scheduled = false
   function schedule(): void {
-    if (scheduled || inFlight !== null || queue.length === 0) return
+    if (scheduled || inFlight.length >= maxMessagesInFlight || queue.length === 0) return
     scheduled = true
     setImmediate(() => {
       scheduled = false
-      if (inFlight === null && queue.length > 0 && fallback === null) send()
+      if (inFlight.length < maxMessagesInFlight && queue.length > 0 && fallback === null) send()
     })
   }
 
@@ -375,27 +383,28 @@ export function startWriteThread(
       if (queue.length > 0) send()
       return
     }
-    inFlight = { id: message.id, programs }
+    inFlight.push({ id: message.id, programs })
     worker.ref()
+    // More than a group was waiting: the rest may follow while the thread runs this one.
+    schedule()
   }
 
   function fallBack(reason: string): void {
     if (fallback !== null) return
     fallback = inThreadWriter(options.db)
     options.onError?.(reason)
-    // The group in flight may or may not have committed: it runs again (decision 0027), then everything
-    // queued behind it, in order.
-    const pending = [...(inFlight?.programs ?? []), ...queue]
-    inFlight = null
+    // The groups in flight may or may not have committed: they run again (decision 0027), then
+    // everything queued behind them, in order.
+    const pending = [...inFlight.flatMap((message) => message.programs), ...queue]
+    inFlight = []
     queue = []
     for (const p of pending) fallback.run(p.program).then(p.resolve, p.reject)
     worker.unref()
   }
 
   worker.on('message', (reply: Reply) => {
-    if (inFlight?.id !== reply.id) return
-    const { programs } = inFlight
-    inFlight = null
+    if (inFlight[0]?.id !== reply.id) return
+    const { programs } = inFlight.shift() as { readonly programs: readonly Submitted[] }
     programs.forEach((p, i) => {
       const outcome = reply.results[i]
       if (outcome === undefined) p.reject(new Error('the SQLite write thread returned no result'))
@@ -403,7 +412,7 @@ export function startWriteThread(
       else p.reject(rebuiltError(outcome.error))
     })
     if (queue.length > 0) schedule()
-    else worker.unref()
+    else if (inFlight.length === 0) worker.unref()
   })
   worker.on('error', (error) => {
     fallBack(error.message)
