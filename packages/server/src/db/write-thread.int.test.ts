@@ -205,6 +205,50 @@ describe('the SQLite write thread', () => {
     expect(await values(database)).toEqual(['second', 'third'])
   })
 
+  it('sends a group as JSON when its values survive it, and values that would not as themselves', async () => {
+    const { database, writer } = await setUp()
+    await sql`create table kinds (id integer primary key, v any) strict`.execute(database.db)
+    const thread = writer.thread
+    if (thread === null) throw new Error('the write thread did not start')
+    const posted: unknown[] = []
+    const post = thread.postMessage.bind(thread)
+    thread.postMessage = (message: unknown) => {
+      posted.push(message)
+      post(message)
+    }
+    const put = (v: WriteProgram['steps'][number]['parameters'][number]) =>
+      writer.run({ steps: [{ sql: 'insert into kinds (v) values (?) returning v', parameters: [v] }] })
+    const plain = ['text with "quotes", \\ and ü', 42, 1.5, null, 1e300]
+    for (const v of plain) expect((await put(v))[0]?.rows).toEqual([{ v }])
+    expect(posted.every((message) => typeof message === 'string')).toBe(true)
+
+    posted.length = 0
+    const big = 2n ** 62n
+    const bytes = new Uint8Array([0, 1, 254, 255])
+    await put(big)
+    const [blob] = await put(bytes)
+    expect(blob?.rows[0]?.['v']).toEqual(bytes)
+    await put(Number.POSITIVE_INFINITY)
+    expect(posted.some((message) => typeof message === 'string')).toBe(false)
+    const { rows } = await sql<{
+      v: unknown
+      kind: string
+    }>`select v, typeof(v) as kind from kinds order by id`.execute(database.db)
+    // better-sqlite3 binds every JS number as a REAL, however it crossed; a bigint as an INTEGER.
+    expect(rows.map((row) => row.kind)).toEqual([
+      'text',
+      'real',
+      'real',
+      'null',
+      'real',
+      'integer',
+      'blob',
+      'real',
+    ])
+    expect(rows.slice(0, 5).map((row) => row.v)).toEqual(plain)
+    expect(rows[7]?.v).toBe(Number.POSITIVE_INFINITY)
+  })
+
   it('fails a program that breaks a unique constraint alone: the rest of its group commits', async () => {
     const { database, writer } = await setUp()
     // Submitted in one turn, the four go together, in one group.

@@ -146,6 +146,21 @@ export const autocheckpointPages = 1000
 /** A WAL that has grown past this is cut back to it when it starts over. */
 export const journalSizeLimitBytes = 64 * 1024 * 1024
 
+/**
+ * Whether every value survives a trip through JSON as itself: strings, finite numbers other than -0,
+ * and null do; bigints, byte arrays, NaN, the infinities and -0 do not. Messages to and from the write
+ * thread cross as one JSON string when they can: V8's structured clone of many small objects cost the
+ * request thread more than `JSON.stringify` and `JSON.parse` of the same (the thread runs this from its
+ * source, so it uses nothing outside itself).
+ */
+function allJsonSafe(values: readonly unknown[]): boolean {
+  for (const value of values) {
+    if (value === null || typeof value === 'string') continue
+    if (typeof value !== 'number' || !Number.isFinite(value) || Object.is(value, -0)) return false
+  }
+  return true
+}
+
 // The write thread, plain CommonJS so that it runs the same from the TypeScript sources (under Vitest)
 // and from dist. Each message is a group of programs, run in one transaction; if that fails, each
 // program runs alone in its own, so only the bad one fails. SQLITE_BUSY is nobody's fault: the group
@@ -168,6 +183,7 @@ const begin = db.prepare('BEGIN IMMEDIATE')
 const commit = db.prepare('COMMIT')
 const rollback = db.prepare('ROLLBACK')
 ${searchTextSource}
+${allJsonSafe.toString()}
 const derivations = { searchText: searchTextOfColumns }
 
 // Prepared statements by SQL text, the least recently used dropped first.
@@ -232,7 +248,23 @@ function failure(error) {
   return { ok: false, error: { message, code } }
 }
 
-parentPort.on('message', (message) => {
+// A result's rows go back as JSON when their values survive it (a blob or a bigint does not).
+function answer(reply) {
+  for (const outcome of reply.results) {
+    if (!outcome.ok) continue
+    for (const step of outcome.result) {
+      if (step === null) continue
+      for (const row of step.rows) {
+        if (!allJsonSafe(Object.values(row))) return reply
+      }
+    }
+  }
+  return JSON.stringify(reply)
+}
+
+parentPort.on('message', (posted) => {
+  // A group arrives as JSON when its parameters allowed (see allJsonSafe), else as a structured clone.
+  const message = typeof posted === 'string' && posted !== 'stop' ? JSON.parse(posted) : posted
   if (message === 'stop') {
     db.close()
     parentPort.close()
@@ -257,7 +289,7 @@ parentPort.on('message', (message) => {
       })
     }
   }
-  parentPort.postMessage({ id, results })
+  parentPort.postMessage(answer({ id, results }))
 })
 `
 
@@ -370,11 +402,19 @@ export function startWriteThread(
     return { id: nextId++, programs: numbered, ...(texts.length === 0 ? {} : { texts }) }
   }
 
+  /** The message as one JSON string when every parameter survives JSON (see allJsonSafe), else itself. */
+  function encoded(message: ReturnType<typeof outgoing>): ReturnType<typeof outgoing> | string {
+    for (const program of message.programs) {
+      for (const step of program.steps) if (!allJsonSafe(step.parameters)) return message
+    }
+    return JSON.stringify(message)
+  }
+
   function send(): void {
     const programs = queue.splice(0, maxGroupSize)
     const message = outgoing(programs)
     try {
-      worker.postMessage(message)
+      worker.postMessage(encoded(message))
     } catch (error) {
       // A value that cannot be copied to the thread (never one of ours): those programs fail, the rest go on.
       // The texts this message would have introduced are introduced again by the next one.
@@ -402,7 +442,8 @@ export function startWriteThread(
     worker.unref()
   }
 
-  worker.on('message', (reply: Reply) => {
+  worker.on('message', (posted: Reply | string) => {
+    const reply = typeof posted === 'string' ? (JSON.parse(posted) as Reply) : posted
     if (inFlight[0]?.id !== reply.id) return
     const { programs } = inFlight.shift() as { readonly programs: readonly Submitted[] }
     programs.forEach((p, i) => {
