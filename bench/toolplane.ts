@@ -41,9 +41,18 @@ export const serverBin = path.join(repositoryRoot, 'packages/server/dist/bin.js'
  * @example
  * const toolplane = await startToolplane()
  */
-export async function startToolplane(options: { profileDir?: string } = {}): Promise<ToolplaneServer> {
-  if (!fs.existsSync(serverBin)) {
-    throw new Error(`${serverBin} does not exist: run \`npm run build\` first (\`npm run bench\` does)`)
+export async function startToolplane(
+  options: {
+    profileDir?: string
+    /** Another build's `bin.js` (bench/ab.ts compares two); this checkout's by default. */
+    bin?: string
+    /** More environment for the server, over the benchmark's own settings. */
+    env?: Readonly<Record<string, string>>
+  } = {},
+): Promise<ToolplaneServer> {
+  const bin = options.bin ?? serverBin
+  if (!fs.existsSync(bin)) {
+    throw new Error(`${bin} does not exist: run \`npm run build\` first (\`npm run bench\` does)`)
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolplane-bench-'))
   onExit(() => {
@@ -54,7 +63,7 @@ export async function startToolplane(options: { profileDir?: string } = {}): Pro
   // A CPU profile is written when the process exits, which `serve` does on SIGTERM.
   const profiling =
     options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
-  const child = spawn(process.execPath, [...profiling, ...serverNodeFlags, serverBin, 'serve'], {
+  const child = spawn(process.execPath, [...profiling, ...serverNodeFlags, bin, 'serve'], {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH ?? '',
@@ -66,6 +75,7 @@ export async function startToolplane(options: { profileDir?: string } = {}): Pro
       TOOLPLANE_ALLOW_PRIVATE_NETWORK: 'true',
       TOOLPLANE_API_RATE_LIMIT: '1000000/s,burst=1000000',
       TOOLPLANE_LOG_LEVEL: 'warn',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
