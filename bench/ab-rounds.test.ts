@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { median, parseEnvSettings, serverBinOf, summarizeRounds } from './ab-rounds.js'
+import { parseEnvSettings, serverBinOf, summarizeRounds } from './ab-rounds.js'
+import { median } from './report.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolplane-ab-'))
 afterAll(() => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { median } from './report.js'
 
 /** One round of an A/B comparison: each side's throughput and CPU per request in its slice. */
 export interface AbRound {
@@ -15,21 +16,6 @@ export interface AbSummary {
   readonly bAhead: number
   readonly medianCpuA: number
   readonly medianCpuB: number
-}
-
-/**
- * The median of `values` (the mean of the middle two for an even count); NaN for none.
- *
- * @example
- * median([3, 1, 2]) // 2
- */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y)
-  const middle = Math.floor(sorted.length / 2)
-  if (sorted.length === 0) return NaN
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
 }
 
 /**

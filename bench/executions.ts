@@ -9,7 +9,15 @@ import type { BenchChild } from './processes.js'
 import { MemorySampler, readCpuMs, startBenchChild, upstreamCount } from './processes.js'
 import type { Check, ScenarioRow, SoakFigures } from './report.js'
 import { summarizeProfile } from './profile.js'
-import { describeMachine, formatChecks, formatSoak, formatTable, gitRevision, writeReport } from './report.js'
+import {
+  describeMachine,
+  formatChecks,
+  formatSoak,
+  formatTable,
+  gitRevision,
+  median,
+  writeReport,
+} from './report.js'
 import type { ToolplaneServer } from './toolplane.js'
 import { repositoryRoot, startToolplane } from './toolplane.js'
 
@@ -490,14 +498,6 @@ interface PairedFigures {
   readonly median: number
   readonly baseline: number
   readonly sync: number
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
 }
 
 /**

@@ -60,6 +60,21 @@ export interface Machine {
   readonly os: string
 }
 
+/**
+ * The median of `values` (the mean of the middle two for an even count); NaN for none.
+ *
+ * @example
+ * median([3, 1, 2]) // 2
+ */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y)
+  const middle = Math.floor(sorted.length / 2)
+  if (sorted.length === 0) return NaN
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2
+}
+
 /** The machine the benchmark runs on, as `os` reports it. */
 export function describeMachine(): Machine {
   const cpus = os.cpus()

@@ -50,6 +50,19 @@ async function values(database: Database): Promise<string[]> {
   return rows.map((row) => row.v)
 }
 
+/** The messages the main thread posts to `writer`'s thread from now on, as posted. */
+function postsOf(writer: WriteThread): unknown[] {
+  const thread = writer.thread
+  if (thread === null) throw new Error('the write thread did not start')
+  const posted: unknown[] = []
+  const post = thread.postMessage.bind(thread)
+  thread.postMessage = (message: unknown) => {
+    posted.push(message)
+    post(message)
+  }
+  return posted
+}
+
 describe('the SQLite write thread', () => {
   it('has committed a program when run resolves: the main connection sees its rows', async () => {
     const { database, writer } = await setUp()
@@ -168,14 +181,7 @@ describe('the SQLite write thread', () => {
 
   it('posts the next group while the thread runs one, and holds the third until an answer comes', async () => {
     const { database, writer } = await setUp()
-    const thread = writer.thread
-    if (thread === null) throw new Error('the write thread did not start')
-    const posted: unknown[] = []
-    const post = thread.postMessage.bind(thread)
-    thread.postMessage = (message: unknown) => {
-      posted.push(message)
-      post(message)
-    }
+    const posted = postsOf(writer)
     const turn = () => new Promise((resolve) => setImmediate(resolve))
     // Counting to three million keeps the thread busy for a good fraction of a second.
     const slow = writer.run({
@@ -208,14 +214,7 @@ describe('the SQLite write thread', () => {
   it('sends a group as JSON when its values survive it, and values that would not as themselves', async () => {
     const { database, writer } = await setUp()
     await sql`create table kinds (id integer primary key, v any) strict`.execute(database.db)
-    const thread = writer.thread
-    if (thread === null) throw new Error('the write thread did not start')
-    const posted: unknown[] = []
-    const post = thread.postMessage.bind(thread)
-    thread.postMessage = (message: unknown) => {
-      posted.push(message)
-      post(message)
-    }
+    const posted = postsOf(writer)
     const put = (v: WriteProgram['steps'][number]['parameters'][number]) =>
       writer.run({ steps: [{ sql: 'insert into kinds (v) values (?) returning v', parameters: [v] }] })
     const plain = ['text with "quotes", \\ and ü', 42, 1.5, null, 1e300]
