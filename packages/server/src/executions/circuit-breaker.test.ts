@@ -240,4 +240,30 @@ describe('createCircuitBreakers', () => {
     fail('upstream_unavailable', 'd')
     expect(breakers.state('d')).toBe('open')
   })
+
+  it('keeps the order of use to within a second, so a busy key is not moved on every call', () => {
+    const { breakers, fail, advance } = setup({ maxKeys: 2, failureThreshold: 3 })
+    fail('upstream_unavailable', 'a')
+    fail('upstream_unavailable', 'b')
+    advance(999)
+    // Used again within a second of its last move, `a` stays first in line to be forgotten…
+    fail('upstream_unavailable', 'a')
+    fail('upstream_unavailable', 'c')
+    // …so `c` pushed it out with its two failures: two more leave it closed.
+    fail('upstream_unavailable', 'a')
+    fail('upstream_unavailable', 'a')
+    expect(breakers.state('a')).toBe('closed')
+  })
+
+  it('moves a breaker used a second or more after its last move', () => {
+    const { breakers, fail, advance } = setup({ maxKeys: 2, failureThreshold: 3 })
+    fail('upstream_unavailable', 'a')
+    fail('upstream_unavailable', 'b')
+    advance(1000)
+    fail('upstream_unavailable', 'a')
+    // `b` is now the least recently used, so `c` pushes it out and `a` keeps its two failures.
+    fail('upstream_unavailable', 'c')
+    fail('upstream_unavailable', 'a')
+    expect(breakers.state('a')).toBe('open')
+  })
 })

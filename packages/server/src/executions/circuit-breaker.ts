@@ -112,7 +112,12 @@ interface Breaker {
   probeSince: number | undefined
   /** Calls let through whose outcome is not reported yet. */
   inFlight: number
+  /** When the breaker last moved to the recently used end of the map, epoch milliseconds. */
+  movedAt: number
 }
+
+/** A used breaker moves to the recently used end of the map at most this often. */
+const reorderMs = 1000
 
 const counted: ReadonlySet<ErrorClass> = new Set(['upstream_unavailable'])
 // Failures that can only come from an upstream that answered.
@@ -146,7 +151,9 @@ export function createCircuitBreakers(options: CircuitBreakerOptions = {}): Circ
   const clock = options.clock ?? Date.now
   const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS
   const onChange = options.onChange
-  // A Map iterates in insertion order; re-inserting on use keeps the least recently used first.
+  // A Map iterates in insertion order; re-inserting on use keeps the least recently used first. A key
+  // in use by many calls at once moves at most once per `reorderMs` (least recently used to within
+  // that), which spares a delete and an insert on most calls.
   const breakers = new Map<string, Breaker>()
 
   function change(key: string, breaker: Breaker, state: CircuitState): void {
@@ -161,14 +168,25 @@ export function createCircuitBreakers(options: CircuitBreakerOptions = {}): Circ
   function use(key: string): Breaker | undefined {
     const breaker = breakers.get(key)
     if (breaker === undefined) return undefined
-    breakers.delete(key)
-    breakers.set(key, breaker)
-    if (breaker.state === 'open' && clock() - breaker.openedAt >= openMs) change(key, breaker, 'half_open')
+    const now = clock()
+    if (now - breaker.movedAt >= reorderMs) {
+      breaker.movedAt = now
+      breakers.delete(key)
+      breakers.set(key, breaker)
+    }
+    if (breaker.state === 'open' && now - breaker.openedAt >= openMs) change(key, breaker, 'half_open')
     return breaker
   }
 
   function create(key: string): Breaker {
-    const breaker: Breaker = { state: 'closed', failures: 0, openedAt: 0, probeSince: undefined, inFlight: 0 }
+    const breaker: Breaker = {
+      state: 'closed',
+      failures: 0,
+      openedAt: 0,
+      probeSince: undefined,
+      inFlight: 0,
+      movedAt: clock(),
+    }
     breakers.set(key, breaker)
     if (breakers.size > maxKeys) {
       for (const [candidate, other] of breakers) {

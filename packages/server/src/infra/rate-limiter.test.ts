@@ -243,17 +243,35 @@ describe('memory rate limiter', () => {
     await limiter.close()
   })
 
+  // A bucket that refills a token in about 17 minutes, so that seconds on the clock leave it empty.
+  const slow: RateLimitPolicy = { name: 'api', perSecond: 0.001, burst: 3 }
+
   it('forgets the least recently used bucket beyond maxKeys', async () => {
     const clock = manualClock()
     const limiter = createMemoryRateLimiter({ clock: clock.now, maxKeys: 2 })
-    await limiter.take('a', policy, 3)
-    await limiter.take('b', policy, 3)
-    expect((await limiter.take('a', policy)).allowed).toBe(false)
-    await limiter.take('c', policy, 3)
+    await limiter.take('a', slow, 3)
+    await limiter.take('b', slow, 3)
+    clock.advance(1_000)
+    expect((await limiter.take('a', slow)).allowed).toBe(false)
+    await limiter.take('c', slow, 3)
     expect(limiter.size).toBe(2)
     // `b` was the least recently used, so it was forgotten and starts over full; `a` is still empty.
-    expect((await limiter.take('a', policy)).allowed).toBe(false)
-    expect((await limiter.take('b', policy, 3)).allowed).toBe(true)
+    expect((await limiter.take('a', slow)).allowed).toBe(false)
+    expect((await limiter.take('b', slow, 3)).allowed).toBe(true)
+    await limiter.close()
+  })
+
+  it('keeps the order of use to within a second, so a hot key is not moved on every take', async () => {
+    const clock = manualClock()
+    const limiter = createMemoryRateLimiter({ clock: clock.now, maxKeys: 2 })
+    await limiter.take('a', slow, 3)
+    await limiter.take('b', slow, 3)
+    clock.advance(999)
+    // Used again within a second of its last move: `a` keeps its place, first in line to go.
+    expect((await limiter.take('a', slow)).allowed).toBe(false)
+    await limiter.take('c', slow, 3)
+    expect((await limiter.take('b', slow)).allowed).toBe(false)
+    expect((await limiter.take('a', slow, 3)).allowed).toBe(true)
     await limiter.close()
   })
 
