@@ -98,6 +98,12 @@ beforeAll(async () => {
       case '/reset':
         response.socket?.destroy()
         return
+      case '/cut': {
+        // Headers and half the declared body, then the connection drops.
+        response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '2000' })
+        response.write(Buffer.alloc(1000), () => setTimeout(() => response.socket?.destroy(), 20))
+        return
+      }
       default:
         response.writeHead(200, { 'content-type': 'application/json' })
         response.end(JSON.stringify(request))
@@ -618,6 +624,10 @@ describe('response size limit', () => {
     )
     const within = await open({ maxResponseBytes: 10_000 }).get('/stream')
     expect(within.bytes).toHaveLength(10_000)
+  })
+
+  it('fails a body cut off before its end, never answering with part of it', async () => {
+    await expect(open().get('/cut')).rejects.toMatchObject({ class: 'network_error', requestSent: true })
   })
 })
 

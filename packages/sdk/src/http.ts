@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { finished } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { OutgoingRequest } from './auth.js'
 import {
@@ -434,17 +435,31 @@ async function readBody(
     await response.body.dump()
     return Buffer.alloc(0)
   }
-  const chunks: Buffer[] = []
-  let total = 0
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    total += chunk.length
-    if (total > maxBytes) {
+  // Read with 'data' events and `finished`, which ends as an async iteration would (an error, or a close
+  // before the end, rejects), without an iterator and a promise per chunk.
+  const body = response.body
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let total = 0
+    let tooLarge = false
+    const onData = (chunk: Buffer): void => {
+      total += chunk.length
+      if (total <= maxBytes) {
+        chunks.push(chunk)
+        return
+      }
+      tooLarge = true
+      body.off('data', onData)
       discard(response)
-      throw new ResponseTooLargeError(maxBytes)
     }
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks, total)
+    body.on('data', onData)
+    const stop = finished(body, (error) => {
+      stop()
+      if (tooLarge) reject(new ResponseTooLargeError(maxBytes))
+      else if (error !== undefined && error !== null) reject(error)
+      else resolve(Buffer.concat(chunks, total))
+    })
+  })
 }
 
 // Drops the connection rather than reading a body nobody wants; the abort it causes is expected.

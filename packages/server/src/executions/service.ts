@@ -592,6 +592,12 @@ export function executionService(deps: ExecutionDeps) {
     return new ActionError('credential_expired', error.detail, { requestSent: false, retryable: false })
   }
 
+  /** Whether `input` is the very value `row.input` was made from, here on this node. */
+  function madeWith(row: ExecutionRow, input: unknown): boolean {
+    const parsed = parsedOf.get(row)
+    return parsed !== undefined && parsed.input === input
+  }
+
   /** Records how a run ended (unless it must go back to the queue) and tells whoever listens. */
   async function finish(
     row: ExecutionRow,
@@ -614,7 +620,9 @@ export function executionService(deps: ExecutionDeps) {
       attempts: JSON.stringify(attempts),
       finished_at: now,
       duration_ms: now - startedAt,
-      input: JSON.stringify(shown.input),
+      // The input the row was made with is in JSON already (a sync run's, or any run's without a
+      // deferred transformation).
+      input: madeWith(row, shown.input) ? row.input : JSON.stringify(shown.input),
       ...shown.extra,
     }
     const finished: ExecutionRow = { ...row, ...changes, started_at: startedAt }

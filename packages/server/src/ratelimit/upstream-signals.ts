@@ -135,6 +135,15 @@ export function upstreamSignal(
   headers: Headers,
   nowMs: number,
 ): { readonly waitUntilMs: number; readonly reason: string } | null {
+  // Most answers carry none of the fields that can ask for a wait: nothing to read then.
+  if (
+    headers['retry-after'] === undefined &&
+    headers['x-ratelimit-reset'] === undefined &&
+    headers['ratelimit-reset'] === undefined &&
+    headers.ratelimit === undefined
+  ) {
+    return null
+  }
   const found: UpstreamSignal[] = []
 
   const retryAfter = header(headers, 'retry-after')
