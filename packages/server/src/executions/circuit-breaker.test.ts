@@ -241,29 +241,23 @@ describe('createCircuitBreakers', () => {
     expect(breakers.state('d')).toBe('open')
   })
 
-  it('keeps the order of use to within a second, so a busy key is not moved on every call', () => {
-    const { breakers, fail, advance } = setup({ maxKeys: 2, failureThreshold: 3 })
-    fail('upstream_unavailable', 'a')
-    fail('upstream_unavailable', 'b')
-    advance(999)
-    // Used again within a second of its last move, `a` stays first in line to be forgotten…
-    fail('upstream_unavailable', 'a')
-    fail('upstream_unavailable', 'c')
-    // …so `c` pushed it out with its two failures: two more leave it closed.
-    fail('upstream_unavailable', 'a')
-    fail('upstream_unavailable', 'a')
-    expect(breakers.state('a')).toBe('closed')
-  })
-
-  it('moves a breaker used a second or more after its last move', () => {
-    const { breakers, fail, advance } = setup({ maxKeys: 2, failureThreshold: 3 })
-    fail('upstream_unavailable', 'a')
-    fail('upstream_unavailable', 'b')
-    advance(1000)
-    fail('upstream_unavailable', 'a')
-    // `b` is now the least recently used, so `c` pushes it out and `a` keeps its two failures.
-    fail('upstream_unavailable', 'c')
-    fail('upstream_unavailable', 'a')
-    expect(breakers.state('a')).toBe('open')
-  })
+  // A breaker used again moves to the recently used end only when its last move is a second old, so a
+  // busy key is not moved on every call.
+  it.each([
+    { after: 999, state: 'closed' },
+    { after: 1000, state: 'open' },
+  ] as const)(
+    'forgets the least recently used breaker to within a second (used again after $after ms: $state)',
+    ({ after, state }) => {
+      const { breakers, fail, advance } = setup({ maxKeys: 2, failureThreshold: 3 })
+      fail('upstream_unavailable', 'a')
+      fail('upstream_unavailable', 'b')
+      advance(after)
+      fail('upstream_unavailable', 'a')
+      // `c` pushes out the least recently used: `b` if that use moved `a`, else `a` with its two failures.
+      fail('upstream_unavailable', 'c')
+      fail('upstream_unavailable', 'a')
+      expect(breakers.state('a')).toBe(state)
+    },
+  )
 })

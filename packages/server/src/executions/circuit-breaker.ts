@@ -34,6 +34,8 @@
  */
 import { ActionError } from '@toolplane/sdk'
 import type { ErrorClass } from '@toolplane/sdk'
+import { markUsed } from '../infra/recently-used.js'
+import type { RecentlyUsed } from '../infra/recently-used.js'
 
 /** Where one breaker stands. */
 export type CircuitState = 'closed' | 'open' | 'half_open'
@@ -103,7 +105,7 @@ export class CircuitOpenError extends ActionError {
   }
 }
 
-interface Breaker {
+interface Breaker extends RecentlyUsed {
   state: CircuitState
   /** Counted failures in a row. */
   failures: number
@@ -112,12 +114,7 @@ interface Breaker {
   probeSince: number | undefined
   /** Calls let through whose outcome is not reported yet. */
   inFlight: number
-  /** When the breaker last moved to the recently used end of the map, epoch milliseconds. */
-  movedAt: number
 }
-
-/** A used breaker moves to the recently used end of the map at most this often. */
-const reorderMs = 1000
 
 const counted: ReadonlySet<ErrorClass> = new Set(['upstream_unavailable'])
 // Failures that can only come from an upstream that answered.
@@ -151,9 +148,7 @@ export function createCircuitBreakers(options: CircuitBreakerOptions = {}): Circ
   const clock = options.clock ?? Date.now
   const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS
   const onChange = options.onChange
-  // A Map iterates in insertion order; re-inserting on use keeps the least recently used first. A key
-  // in use by many calls at once moves at most once per `reorderMs` (least recently used to within
-  // that), which spares a delete and an insert on most calls.
+  // In order of use (recently-used.ts): the least recently used first, to within a second.
   const breakers = new Map<string, Breaker>()
 
   function change(key: string, breaker: Breaker, state: CircuitState): void {
@@ -169,11 +164,7 @@ export function createCircuitBreakers(options: CircuitBreakerOptions = {}): Circ
     const breaker = breakers.get(key)
     if (breaker === undefined) return undefined
     const now = clock()
-    if (now - breaker.movedAt >= reorderMs) {
-      breaker.movedAt = now
-      breakers.delete(key)
-      breakers.set(key, breaker)
-    }
+    markUsed(breakers, key, breaker, now)
     if (breaker.state === 'open' && now - breaker.openedAt >= openMs) change(key, breaker, 'half_open')
     return breaker
   }

@@ -1,5 +1,7 @@
 import type { Clock } from '../auth/context.js'
 import { assertBlock, assertTake, blockBucket, takeFromBucket } from './rate-limiter.js'
+import { markUsed } from './recently-used.js'
+import type { RecentlyUsed } from './recently-used.js'
 import type { RateLimiter, TokenBucket } from './rate-limiter.js'
 
 export interface MemoryRateLimiterOptions {
@@ -20,15 +22,11 @@ export interface MemoryRateLimiter extends RateLimiter {
 }
 
 export const DEFAULT_MAX_KEYS = 100_000
-/** A used bucket moves to the recently used end of the map at most this often. */
-const reorderMs = 1000
-
-interface Entry {
-  bucket: TokenBucket
-  /** When the entry last moved to the recently used end, epoch milliseconds. */
-  movedAtMs: number
-}
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000
+
+interface Entry extends RecentlyUsed {
+  bucket: TokenBucket
+}
 
 /**
  * The embedded-mode rate limiter: a map of buckets in this process. Each take is computed
@@ -50,10 +48,8 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
     throw new RangeError(`maxKeys must be a whole number, at least 1 (got ${maxKeys})`)
   }
-  // A Map iterates in insertion order; re-inserting an entry when it is used keeps the least recently
-  // used first. A hot key is used thousands of times a second: it moves to the end at most once per
-  // `reorderMs`, its bucket replaced in place otherwise (the order is least recently used to within
-  // that), which spares a delete and an insert on most takes.
+  // In order of use (recently-used.ts): the least recently used first, to within a second. A used
+  // entry gets its new bucket in place.
   const buckets = new Map<string, Entry>()
   let closed = false
 
@@ -67,13 +63,10 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   function keep(key: string, entry: Entry | undefined, bucket: TokenBucket, now: number): void {
     if (entry !== undefined) {
       entry.bucket = bucket
-      if (now - entry.movedAtMs < reorderMs) return
-      entry.movedAtMs = now
-      buckets.delete(key)
-      buckets.set(key, entry)
+      markUsed(buckets, key, entry, now)
       return
     }
-    buckets.set(key, { bucket, movedAtMs: now })
+    buckets.set(key, { bucket, movedAt: now })
     if (buckets.size > maxKeys) {
       const oldest = buckets.keys().next()
       if (oldest.done !== true) buckets.delete(oldest.value)

@@ -246,34 +246,28 @@ describe('memory rate limiter', () => {
   // A bucket that refills a token in about 17 minutes, so that seconds on the clock leave it empty.
   const slow: RateLimitPolicy = { name: 'api', perSecond: 0.001, burst: 3 }
 
-  it('forgets the least recently used bucket beyond maxKeys', async () => {
-    const clock = manualClock()
-    const limiter = createMemoryRateLimiter({ clock: clock.now, maxKeys: 2 })
-    await limiter.take('a', slow, 3)
-    await limiter.take('b', slow, 3)
-    clock.advance(1_000)
-    expect((await limiter.take('a', slow)).allowed).toBe(false)
-    await limiter.take('c', slow, 3)
-    expect(limiter.size).toBe(2)
-    // `b` was the least recently used, so it was forgotten and starts over full; `a` is still empty.
-    expect((await limiter.take('a', slow)).allowed).toBe(false)
-    expect((await limiter.take('b', slow, 3)).allowed).toBe(true)
-    await limiter.close()
-  })
-
-  it('keeps the order of use to within a second, so a hot key is not moved on every take', async () => {
-    const clock = manualClock()
-    const limiter = createMemoryRateLimiter({ clock: clock.now, maxKeys: 2 })
-    await limiter.take('a', slow, 3)
-    await limiter.take('b', slow, 3)
-    clock.advance(999)
-    // Used again within a second of its last move: `a` keeps its place, first in line to go.
-    expect((await limiter.take('a', slow)).allowed).toBe(false)
-    await limiter.take('c', slow, 3)
-    expect((await limiter.take('b', slow)).allowed).toBe(false)
-    expect((await limiter.take('a', slow, 3)).allowed).toBe(true)
-    await limiter.close()
-  })
+  // A bucket used again moves to the recently used end only when its last move is a second old, so a
+  // hot key is not moved on every take.
+  it.each([
+    { after: 1_000, kept: 'a', forgotten: 'b' },
+    { after: 999, kept: 'b', forgotten: 'a' },
+  ])(
+    'forgets the least recently used bucket beyond maxKeys, to within a second (used again after $after ms)',
+    async ({ after, kept, forgotten }) => {
+      const clock = manualClock()
+      const limiter = createMemoryRateLimiter({ clock: clock.now, maxKeys: 2 })
+      await limiter.take('a', slow, 3)
+      await limiter.take('b', slow, 3)
+      clock.advance(after)
+      expect((await limiter.take('a', slow)).allowed).toBe(false)
+      await limiter.take('c', slow, 3)
+      expect(limiter.size).toBe(2)
+      // The one kept is still empty; the one forgotten starts over full.
+      expect((await limiter.take(kept, slow)).allowed).toBe(false)
+      expect((await limiter.take(forgotten, slow, 3)).allowed).toBe(true)
+      await limiter.close()
+    },
+  )
 
   it('rejects calls once closed', async () => {
     const limiter = createMemoryRateLimiter()
