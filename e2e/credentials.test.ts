@@ -241,7 +241,8 @@ describe.skipIf(!haveChromium)('credentials in a browser', () => {
   it('opens "add a credential" for the tool named in the address', async () => {
     const page = await newPage()
     await page.goto('/credentials?tool=http')
-    await expect(page.getByRole('combobox', { name: /Tool/ }).inputValue()).resolves.toBe('HTTP')
+    // The field is there before the catalog that names the tool has loaded: wait for its value.
+    await expect.poll(() => page.getByRole('combobox', { name: /Tool/ }).inputValue()).toBe('HTTP')
     await page.getByRole('radio', { name: 'Bearer token' }).waitFor()
     await page.getByRole('button', { name: 'Cancel adding' }).click()
     expect(new URL(page.url()).search).toBe('')
