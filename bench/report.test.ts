@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Report, ScenarioRow } from './report.js'
-import { formatChecks, formatTable, resultsMarker, writeReport } from './report.js'
+import { formatChecks, formatTable, resultsMarker, writeReport, writeSection } from './report.js'
 
 const latency = { count: 10, mean: 1.5, p50: 1.234, p95: 12.34, p99: 123.4, max: 200 }
 
@@ -96,5 +96,37 @@ describe('writeReport', () => {
     expect(text.split(resultsMarker)).toHaveLength(2)
     expect(text).toContain('upstream direct')
     expect(text).not.toContain('async ¹')
+  })
+})
+
+describe('writeSection', () => {
+  let dir: string | undefined
+  afterEach(() => {
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('puts a new section above the results and replaces it in place afterwards', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-section-'))
+    const file = path.join(dir, 'benchmarks.md')
+    const lead = 'Everything below the marker is rewritten.'
+    fs.writeFileSync(file, `# Benchmarks\n\nIntro.\n\n${lead}\n\n${resultsMarker}\n\nresults\n`)
+    await writeSection(file, 'web-ui-results', '## Web UI\n\nfirst')
+    await writeSection(file, 'search-results', '## Search\n\nsearch')
+    await writeSection(file, 'web-ui-results', '## Web UI\n\nsecond')
+    const text = fs.readFileSync(file, 'utf8')
+    expect(text).toBe(
+      '# Benchmarks\n\nIntro.\n\n' +
+        '<!-- web-ui-results -->\n\n## Web UI\n\nsecond\n\n<!-- /web-ui-results -->\n\n' +
+        '<!-- search-results -->\n\n## Search\n\nsearch\n\n<!-- /search-results -->\n\n' +
+        `${lead}\n\n${resultsMarker}\n\nresults\n`,
+    )
+  })
+
+  it('appends to a document without the results marker', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-section-'))
+    const file = path.join(dir, 'benchmarks.md')
+    fs.writeFileSync(file, '# Benchmarks\n')
+    await writeSection(file, 'x', 'body')
+    expect(fs.readFileSync(file, 'utf8')).toBe('# Benchmarks\n\n<!-- x -->\n\nbody\n\n<!-- /x -->\n')
   })
 })

@@ -242,6 +242,38 @@ export async function writeReport(file: string, report: Report): Promise<void> {
 }
 
 /**
+ * Puts a section into the benchmarks document between its own markers (`<!-- name -->` and
+ * `<!-- /name -->`), replacing an earlier one. A new section goes above the results marker of
+ * `npm run bench`, which rewrites everything below that marker.
+ *
+ * @example
+ * await writeSection('docs/benchmarks.md', 'search-results', formatReport(report))
+ */
+export async function writeSection(file: string, name: string, section: string): Promise<void> {
+  const start = `<!-- ${name} -->`
+  const end = `<!-- /${name} -->`
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : defaultIntro
+  const block = `${start}\n\n${section}\n\n${end}`
+  const from = existing.indexOf(start)
+  const to = existing.indexOf(end)
+  let text: string
+  if (from >= 0 && to > from) {
+    text = existing.slice(0, from) + block + existing.slice(to + end.length)
+  } else {
+    const marker = existing.indexOf(resultsMarker)
+    if (marker < 0) text = `${existing.trimEnd()}\n\n${block}\n`
+    else {
+      // Keep the sentence introducing the results marker next to it.
+      const lead = existing.lastIndexOf('Everything below the marker', marker)
+      const at = lead >= 0 && existing.slice(lead, marker).split('\n\n').length <= 2 ? lead : marker
+      text = `${existing.slice(0, at)}${block}\n\n${existing.slice(at)}`
+    }
+  }
+  const options = await prettier.resolveConfig(file)
+  fs.writeFileSync(file, await prettier.format(text, { ...options, filepath: file }))
+}
+
+/**
  * The lines of a Markdown table with padded columns; `numeric` columns are right-aligned.
  *
  * @example

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
-import * as prettier from 'prettier'
 import type { Database, Dialect } from '../packages/server/src/db/database.js'
 import { openDatabase } from '../packages/server/src/db/database.js'
 import { migrateUp } from '../packages/server/src/db/migrator.js'
@@ -17,7 +16,7 @@ import { executionStore, searchWindow, searchWords } from '../packages/server/sr
 import type { LatencySummary } from './load.js'
 import { summarizeLatencies } from './load.js'
 import type { Machine } from './report.js'
-import { describeMachine, gitRevision, markdownTable } from './report.js'
+import { describeMachine, gitRevision, markdownTable, writeSection } from './report.js'
 
 /**
  * Search over a million executions: fills a fresh SQLite file and a fresh PostgreSQL database with
@@ -631,9 +630,6 @@ function formatDialect(result: DialectResult): string {
   ].join('\n')
 }
 
-const searchResultsStart = '<!-- search-results -->'
-const searchResultsEnd = '<!-- /search-results -->'
-
 interface SearchReport {
   readonly command: string
   readonly date: string
@@ -679,33 +675,6 @@ function formatReport(report: SearchReport): string {
   ].join('\n')
 }
 
-/**
- * Puts the search section into the benchmarks document between its own markers, replacing an
- * earlier one. A new section goes above the `<!-- results -->` marker of `npm run bench`, which
- * rewrites everything below that marker.
- */
-async function writeSearchSection(file: string, section: string): Promise<void> {
-  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n'
-  const block = `${searchResultsStart}\n\n${section}\n\n${searchResultsEnd}`
-  const start = existing.indexOf(searchResultsStart)
-  const end = existing.indexOf(searchResultsEnd)
-  let text: string
-  if (start >= 0 && end > start) {
-    text = existing.slice(0, start) + block + existing.slice(end + searchResultsEnd.length)
-  } else {
-    const marker = existing.indexOf('<!-- results -->')
-    if (marker < 0) text = `${existing.trimEnd()}\n\n${block}\n`
-    else {
-      // Keep the sentence introducing the results marker next to it.
-      const lead = existing.lastIndexOf('Everything below the marker', marker)
-      const at = lead >= 0 && existing.slice(lead, marker).split('\n\n').length <= 2 ? lead : marker
-      text = `${existing.slice(0, at)}${block}\n\n${existing.slice(at)}`
-    }
-  }
-  const options = await prettier.resolveConfig(file)
-  fs.writeFileSync(file, await prettier.format(text, { ...options, filepath: file }))
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   const machine = describeMachine()
@@ -737,7 +706,7 @@ async function main(): Promise<void> {
   if (wrong.length > 0) out(`\nPages of the wrong size: ${wrong.join('; ')}`)
   if (options.write) {
     const file = path.join(repositoryRoot, 'docs/benchmarks.md')
-    await writeSearchSection(file, formatReport(report))
+    await writeSection(file, 'search-results', formatReport(report))
     out(`\nWrote ${path.relative(process.cwd(), file)}.`)
   }
 }
