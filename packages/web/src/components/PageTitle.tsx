@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react'
 import type { ReactNode } from 'react'
 import { useLocation } from 'react-router'
 
-/** The performance mark set when the first page of a visit has rendered; the browser tests read it. */
+/** The performance mark set when the first page of a visit has rendered; bench/web-ui.ts times it. */
 export const firstPageMark = 'toolplane:first-page'
 
 /**
