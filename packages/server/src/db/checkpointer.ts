@@ -24,8 +24,11 @@ parentPort.on('message', (message) => {
 })
 `
 
-/** How often the background checkpoint runs. */
-export const checkpointIntervalMs = 1000
+/**
+ * How often the background checkpoint runs: often enough that the write thread's own checkpoint (at
+ * `autocheckpointPages`) finds little left to copy.
+ */
+export const checkpointIntervalMs = 250
 
 export interface Checkpointer {
   stop(): Promise<void>
