@@ -3,8 +3,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium } from 'playwright-core'
 import type { Browser } from 'playwright-core'
+import { chromiumPath, launchChromium } from '../e2e/chromium.js'
 import { isBuildCurrent, defaultOutDir } from '../packages/web/build-app.js'
 import { summarizeLatencies } from './load.js'
 import type { LatencySummary } from './load.js'
@@ -27,7 +27,6 @@ const usage = `Usage: npm run bench:web -- [options]
 
 /** The budget of docs/ui.md: the first page usable within a second, on localhost. */
 const interactiveBudgetMs = 1000
-const chromiumPath = '/usr/bin/chromium'
 /** The performance mark the app sets when its first page is rendered and usable. */
 const mark = 'toolplane:first-page'
 
@@ -133,17 +132,7 @@ async function main(): Promise<void> {
 
   const baseline = await startBaseline()
   const toolplane = await startToolplane()
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  const browser = await launchChromium()
   onExit(() => {
     void browser.close()
   })

@@ -6,14 +6,14 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
-import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { buildWebApp, defaultOutDir, isBuildCurrent, newestSourceChange } from '../packages/web/build-app.js'
 import { startTestApp } from '../packages/server/src/testing/harness.js'
+import { chromiumPath, launchChromium } from './chromium.js'
 import type { TestApp } from '../packages/server/src/testing/harness.js'
 
-export const chromiumPath = '/usr/bin/chromium'
+export { chromiumPath }
 
 /**
  * Whether the journeys can run here. CI sets TOOLPLANE_REQUIRE_BROWSER (and installs Chromium): there a
@@ -121,17 +121,7 @@ export async function startBrowserApp(env: Record<string, string> = {}): Promise
       role: 'owner',
     })
     const base = await server.app.listen({ host: '127.0.0.1', port: 0 })
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
     const problems: string[] = []
     const open = async (options: BrowserContextOptions = {}) => {
       const context = await browser!.newContext({ baseURL: base, reducedMotion: 'reduce', ...options })
