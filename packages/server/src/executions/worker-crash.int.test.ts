@@ -41,7 +41,13 @@ beforeAll(async () => {
 })
 afterAll(() => upstream.close())
 
-function startWorker(t: TestApp, cluster: boolean): ChildProcess {
+/**
+ * A `toolplane worker` process. The first worker's lease is short, so the test need not wait long for
+ * it to lapse after the kill; the second's is longer: on a loaded machine its renewals (every third of
+ * the lease) can be late while tsx compiles what the run loads first, and a lapsed lease runs the job
+ * once more (at-least-once, as designed), which is not what this test is about.
+ */
+function startWorker(t: TestApp, cluster: boolean, lease: string): ChildProcess {
   const child = spawn(
     process.execPath,
     ['--conditions=@toolplane/source', '--import', 'tsx', 'src/bin.ts', 'worker'],
@@ -53,7 +59,7 @@ function startWorker(t: TestApp, cluster: boolean): ChildProcess {
         TOOLPLANE_DATA_DIR: t.testDatabase.dataDir,
         TOOLPLANE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
         TOOLPLANE_ALLOW_PRIVATE_NETWORK: 'true',
-        TOOLPLANE_JOB_LEASE: '1s',
+        TOOLPLANE_JOB_LEASE: lease,
         TOOLPLANE_LOG_LEVEL: 'warn',
         ...(cluster ? { TOOLPLANE_REDIS_URL: testRedisUrl, TOOLPLANE_REDIS_PREFIX: t.redisPrefix } : {}),
       },
@@ -106,7 +112,7 @@ describe.each(combos)('a worker killed mid-run on %s with the %s queue', (dialec
     expect(res.statusCode).toBe(202)
     const id = res.json<{ id: string }>().id
 
-    const first = startWorker(t, queueKind === 'bullmq')
+    const first = startWorker(t, queueKind === 'bullmq', '1s')
     workers.push(first)
     const calls = () => upstream.requests.filter((r) => target.endsWith(r.url)).length
     const deadline = Date.now() + 30_000
@@ -116,7 +122,7 @@ describe.each(combos)('a worker killed mid-run on %s with the %s queue', (dialec
     }
     await stop(first, 'SIGKILL')
 
-    const second = startWorker(t, queueKind === 'bullmq')
+    const second = startWorker(t, queueKind === 'bullmq', '5s')
     workers.push(second)
     let execution: { status: string; attempts: { status: string }[] } | undefined
     while (Date.now() < deadline + 30_000) {
