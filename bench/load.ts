@@ -220,18 +220,23 @@ export async function runClosedLoop(
 }
 
 // Runs in a worker thread: blocking waits there are precise to a fraction of a millisecond, where
-// main-thread timers fire up to a millisecond late and would add that to every measured latency.
+// main-thread timers fire up to a millisecond late and would add that to every measured latency. It
+// says when it is ready and is then told when to start: a schedule that began before the thread had
+// booted (tens of milliseconds on a slow VM) would charge its boot to the first requests' latency.
 const tickerSource = `
 const { parentPort, workerData } = require('node:worker_threads')
 const cell = new Int32Array(new SharedArrayBuffer(4))
-const { firstAt, intervalMs, count } = workerData
-for (let i = 0; i < count; i++) {
-  const due = firstAt + i * intervalMs
-  const wait = due - (performance.timeOrigin + performance.now())
-  if (wait > 0.05) Atomics.wait(cell, 0, 0, wait)
-  parentPort.postMessage(due)
-}
-parentPort.postMessage(-1)
+const { intervalMs, count } = workerData
+parentPort.once('message', (firstAt) => {
+  for (let i = 0; i < count; i++) {
+    const due = firstAt + i * intervalMs
+    const wait = due - (performance.timeOrigin + performance.now())
+    if (wait > 0.05) Atomics.wait(cell, 0, 0, wait)
+    parentPort.postMessage(due)
+  }
+  parentPort.postMessage(-1)
+})
+parentPort.postMessage('ready')
 `
 
 /**
@@ -252,13 +257,18 @@ export async function runOpenLoop(
   const sendLag = new LatencyRecorder()
   const intervalMs = 1000 / options.rate
   const count = Math.max(1, Math.round((options.durationMs / 1000) * options.rate))
-  // Schedules are in epoch milliseconds because the worker's performance clock has another origin.
-  const firstAt = performance.timeOrigin + performance.now() + 20
-  const startedAt = firstAt - performance.timeOrigin
+  let startedAt = 0
   const inFlight = new Set<Promise<void>>()
   await new Promise<void>((resolve, reject) => {
-    const worker = new Worker(tickerSource, { eval: true, workerData: { firstAt, intervalMs, count } })
-    worker.on('message', (due: number) => {
+    const worker = new Worker(tickerSource, { eval: true, workerData: { intervalMs, count } })
+    worker.on('message', (due: number | 'ready') => {
+      if (due === 'ready') {
+        // Schedules are in epoch milliseconds because the worker's performance clock has another origin.
+        const firstAt = performance.timeOrigin + performance.now() + 5
+        startedAt = firstAt - performance.timeOrigin
+        worker.postMessage(firstAt)
+        return
+      }
       if (due < 0) {
         void worker.terminate()
         resolve()
