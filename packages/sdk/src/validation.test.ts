@@ -118,6 +118,30 @@ describe('validate', () => {
     expect(copied.ok && copied.value).not.toBe(dated)
   })
 
+  it('fills defaults into a deep copy that shares nothing with the value, an own __proto__ key included', () => {
+    const schema = Type.Object({
+      nested: Type.Object({ list: Type.Array(Type.Object({ n: Type.Number() })) }),
+      tag: Type.Optional(Type.String({ default: 'x' })),
+    })
+    const given = JSON.parse('{"nested":{"list":[{"n":1},{"n":2}]},"__proto__":{"polluted":true}}') as {
+      nested: { list: { n: number }[] }
+    }
+    const result = validate(schema, given)
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    const copy = result.value as typeof given & { tag: string }
+    expect(copy).toEqual({ ...given, tag: 'x' })
+    expect(copy.nested).not.toBe(given.nested)
+    expect(copy.nested.list[1]).not.toBe(given.nested.list[1])
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+    expect(Object.keys(copy)).toContain('__proto__')
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined()
+    // With a default to fill, anything that is not data is still refused or copied as before.
+    expect(validate(schema, { ...given, at: () => 1 }).ok).toBe(false)
+    const dated = validate(schema, { nested: { list: [] }, at: new Date(0) })
+    expect(dated.ok && (dated.value as { at: unknown }).at).toEqual(new Date(0))
+  })
+
   it('caps the number of reported problems', () => {
     const result = validate(
       Type.Array(Type.String()),
