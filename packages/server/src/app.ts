@@ -50,7 +50,7 @@ import type { Infrastructure } from './infra/setup.js'
 import { registerProblemHandlers } from './http/problems.js'
 import { registerValidation } from './http/validation.js'
 import { ProblemSchema } from './http/schemas.js'
-import { loggableUrl } from './observability/logging.js'
+import { deferredChildLogger, loggableUrl } from './observability/logging.js'
 import { createMetrics, statusClass } from './observability/metrics.js'
 import { createReadiness } from './observability/readiness.js'
 import { registerObservabilityRoutes } from './observability/routes.js'
@@ -173,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<
   const { config, database, logger } = deps
   const app = Fastify({
     loggerInstance: logger,
+    childLoggerFactory: deferredChildLogger,
     genReqId: requestIdOf,
     // One 'request completed' line per request, written by our onResponse hook below.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
