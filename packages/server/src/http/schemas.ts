@@ -45,17 +45,28 @@ export function PageOf<T extends TSchema>(item: T) {
 export const Timestamp = Type.String({ format: 'date-time' })
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
 
+/** The first instant `isoTime` formats by itself: year 10000, where the ISO form gains a sign. */
+const yearTenThousand = 253_402_300_800_000
+
+/**
+ * An epoch-milliseconds time as ISO 8601 (`2026-11-27T02:49:20.151Z`), exactly as `toISOString`.
+ * A record's times mostly fall in the same second (created, started, its attempts; records made
+ * together share it too), so the text up to the second is remembered and the milliseconds appended:
+ * an answer formats several times, and a `Date` and `toISOString` each was about 1 % of the request
+ * thread at saturation.
+ */
 export function isoTime(ms: number): string
 export function isoTime(ms: number | null): string | null
 export function isoTime(ms: number | null): string | null {
   if (ms === null) return null
-  // A record's times are often the same millisecond (created, started, its attempt), and records
-  // made together share them too: the last conversion is remembered.
-  if (ms !== lastIso.ms) lastIso = { ms, text: new Date(ms).toISOString() }
-  return lastIso.text
+  if (!Number.isInteger(ms) || ms < 0 || ms >= yearTenThousand) return new Date(ms).toISOString()
+  const second = ms - (ms % 1000)
+  if (second !== lastSecond.at) lastSecond = { at: second, text: new Date(second).toISOString().slice(0, 20) }
+  const millis = ms - second
+  return `${lastSecond.text}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${String(millis)}Z`
 }
 
-let lastIso = { ms: Number.NaN, text: '' }
+let lastSecond = { at: Number.NaN, text: '' }
 
 /** An API key scope (SPEC §1). */
 export const ScopeSchema = Type.Enum(scopes, { description: 'An API key scope.' })
