@@ -55,13 +55,6 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
  */
 class DeferredChild implements FastifyBaseLogger {
   #made: FastifyBaseLogger | undefined
-  readonly fatal: LogFn = this.#at('fatal')
-  readonly error: LogFn = this.#at('error')
-  readonly warn: LogFn = this.#at('warn')
-  readonly info: LogFn = this.#at('info')
-  readonly debug: LogFn = this.#at('debug')
-  readonly trace: LogFn = this.#at('trace')
-  readonly silent: LogFn = () => undefined
 
   constructor(
     private readonly parent: FastifyBaseLogger,
@@ -77,6 +70,34 @@ class DeferredChild implements FastifyBaseLogger {
     this.#child().level = level
   }
 
+  fatal(...args: Parameters<LogFn>): void {
+    this.#write('fatal', args)
+  }
+
+  error(...args: Parameters<LogFn>): void {
+    this.#write('error', args)
+  }
+
+  warn(...args: Parameters<LogFn>): void {
+    this.#write('warn', args)
+  }
+
+  info(...args: Parameters<LogFn>): void {
+    this.#write('info', args)
+  }
+
+  debug(...args: Parameters<LogFn>): void {
+    this.#write('debug', args)
+  }
+
+  trace(...args: Parameters<LogFn>): void {
+    this.#write('trace', args)
+  }
+
+  silent(): void {
+    // Writes nothing, as pino's `silent` level does.
+  }
+
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#child().child(bindings, options)
   }
@@ -85,11 +106,9 @@ class DeferredChild implements FastifyBaseLogger {
     return (this.#made ??= this.parent.child(this.bindings, this.options))
   }
 
-  #at(level: Level): LogFn {
-    return (...args: Parameters<LogFn>) => {
-      if (this.#made === undefined && !enabled(this.parent, level)) return
-      this.#child()[level](...args)
-    }
+  #write(level: Level, args: Parameters<LogFn>): void {
+    if (this.#made === undefined && !enabled(this.parent, level)) return
+    this.#child()[level](...args)
   }
 }
 
